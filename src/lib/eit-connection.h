@@ -53,6 +53,8 @@ const GError      *eit_connection_get_last_error (EitConnection *self);
  *   last-close-code (guint), last-close-reason (string), last-error-message (string)
  *   tls-version, tls-cipher, peer-fingerprint (string)
  *   flow (EitFlow)
+ *   messages-in, messages-out, bytes-in, bytes-out (guint64; application
+ *       messages in either mode; they change per message, so poll them)
  * Signals:
  *   "message" (const char *json, gsize len): the seed's onMessage.
  *   "session-reset" (guint resent): the hub lost our session (restart or

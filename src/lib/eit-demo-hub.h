@@ -21,8 +21,17 @@ const char   *eit_demo_hub_get_url      (EitDemoHub *self);
 const char   *eit_demo_hub_get_token    (EitDemoHub *self);
 const char   *eit_demo_hub_get_fingerprint (EitDemoHub *self);
 EitHubServer *eit_demo_hub_get_server   (EitDemoHub *self);
+/* The phase the generator is in: "steady", "burst", "slow-consumer",
+ * "recovery". */
+const char   *eit_demo_hub_get_phase    (EitDemoHub *self);
 
-/* Properties: url, token, fingerprint (string, read-only), running (gboolean),
+/* Points connection at the demo hub (URL, token, pinned fingerprint), gives
+ * it demo timings (a cycle every 20-30 s) and drives its side of the
+ * traffic too, so its send queue and credits move. */
+void          eit_demo_hub_drive        (EitDemoHub    *self,
+                                         EitConnection *connection);
+
+/* Properties: url, token, fingerprint, phase (string, read-only), running (gboolean),
  *   traffic (gboolean, default TRUE): run the traffic generator,
  *   drop-interval (guint ms, default 45000; 0 = never drop connections). */
 

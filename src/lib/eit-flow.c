@@ -1,1 +1,1051 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The back-off layer. Hot path rules (the stack must keep up with Node's
+ * `ws`): a message is copied once into a ring when accepted, bodies are
+ * never re-serialized, everything that is ready and within credit leaves as
+ * one "data" frame per main-loop iteration, and acks ride on data frames. */
+#include "config.h"
+
+#include <string.h>
+
+#include "eit-error.h"
+#include "eit-flow.h"
+#include "eit-marshal.h"
+#include "eit-msg-ring.h"
+#include "eit-rtt.h"
+#include "eit-transport.h"
+
+#define N_PING_SLOTS 8
+
+struct _EitFlow
+{
+  GObject       parent_instance;
+
+  EitTransport *transport;
+
+  /* settings */
+  guint         window_messages;
+  guint64       window_bytes;
+  guint         send_queue_limit;
+  guint         keepalive_interval;
+  guint         ack_delay;
+  guint64       max_message_size;
+  gboolean      receiving_paused;
+
+  /* outbound: out holds every message from peer_ack + 1 to last_assigned */
+  EitMsgRing    out;
+  guint64       peer_ack;        /* the peer consumed everything up to here */
+  guint64       sent_seq;        /* sent on the current transport up to here */
+  guint64       sent_high;       /* highest seq ever sent in this session */
+  guint64       last_assigned;   /* seq of the newest accepted message */
+  guint64       in_flight_bytes; /* bytes of (peer_ack, sent_seq] */
+  guint         peer_window_messages;
+  guint64       peer_window_bytes;
+  gint64        last_send_time;
+  gint64        credit_blocked_since;
+  gint64        credit_wait_time;
+
+  /* inbound */
+  guint64       recv_seq;        /* received, contiguous */
+  guint64       consumed_seq;    /* delivered to the application */
+  guint64       ack_sent;        /* the last ack we sent */
+  guint64       consumed_bytes_since_ack;
+  GArray       *in_sizes;        /* guint32 sizes of (ack_sent, recv_seq] */
+  guint         in_sizes_head;
+  guint64       in_unacked_bytes;
+  EitMsgRing    inbound;         /* received, not yet consumed */
+  guint         inbound_legacy;  /* queued from a session that was reset */
+
+  /* keep-alive */
+  guint64       next_ping_id;
+  guint64       ping_ids[N_PING_SLOTS];
+  gint64        ping_times[N_PING_SLOTS];
+  EitRtt        rtt;
+
+  /* sources */
+  guint         flush_id;
+  guint         ack_timer_id;
+  guint         keepalive_id;
+  guint         drain_id;
+
+  GString      *frame;
+  GString      *deliver;
+
+  /* counters */
+  guint64       pings_sent, pongs_received, pings_received;
+  guint64       messages_in, messages_out, bytes_in, bytes_out;
+  guint64       frames_out, duplicates, resent, rejected;
+};
+
+G_DEFINE_FINAL_TYPE (EitFlow, eit_flow, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_WINDOW_MESSAGES,
+  PROP_WINDOW_BYTES,
+  PROP_SEND_QUEUE_LIMIT,
+  PROP_KEEPALIVE_INTERVAL,
+  PROP_ACK_DELAY,
+  PROP_MAX_MESSAGE_SIZE,
+  PROP_RECEIVING_PAUSED,
+  PROP_PEER_WINDOW_MESSAGES,
+  PROP_PEER_WINDOW_BYTES,
+  PROP_CREDIT_MESSAGES,
+  PROP_CREDIT_BYTES,
+  PROP_IN_FLIGHT_MESSAGES,
+  PROP_IN_FLIGHT_BYTES,
+  PROP_QUEUE_DEPTH,
+  PROP_INBOUND_PENDING,
+  PROP_CREDIT_WAIT_TIME,
+  PROP_PINGS_SENT,
+  PROP_PONGS_RECEIVED,
+  PROP_PINGS_RECEIVED,
+  PROP_RTT_LAST,
+  PROP_RTT_SMOOTHED,
+  PROP_RTT_P50,
+  PROP_RTT_P99,
+  PROP_MESSAGES_IN,
+  PROP_MESSAGES_OUT,
+  PROP_BYTES_IN,
+  PROP_BYTES_OUT,
+  PROP_FRAMES_OUT,
+  PROP_DUPLICATES,
+  PROP_RESENT,
+  PROP_REJECTED,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_MESSAGE,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void schedule_flush     (EitFlow *self);
+static void schedule_keepalive (EitFlow *self,
+                                guint    delay_ms);
+static void deliver_pending    (EitFlow *self);
+
+static inline gboolean
+is_json_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void
+append_uint (GString *s,
+             guint64  v)
+{
+  char buf[24];
+  int i = sizeof buf;
+
+  do
+    {
+      buf[--i] = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v > 0);
+  g_string_append_len (s, buf + i, sizeof buf - i);
+}
+
+static gboolean
+send_control (EitFlow    *self,
+              const char *text,
+              gsize       len)
+{
+  if (self->transport == NULL || !eit_transport_send (self->transport, text, len))
+    return FALSE;
+  self->last_send_time = g_get_monotonic_time ();
+  return TRUE;
+}
+
+/* Forgets the sizes of inbound messages the peer now knows we consumed. */
+static void
+mark_ack_sent (EitFlow *self,
+               guint64  ack)
+{
+  guint n = (guint) (ack - self->ack_sent);
+
+  for (guint i = 0; i < n && self->in_sizes_head < self->in_sizes->len; i++)
+    self->in_unacked_bytes -= g_array_index (self->in_sizes, guint32, self->in_sizes_head++);
+  if (self->in_sizes_head > 1024 && self->in_sizes_head * 2 > self->in_sizes->len)
+    {
+      g_array_remove_range (self->in_sizes, 0, self->in_sizes_head);
+      self->in_sizes_head = 0;
+    }
+  self->ack_sent = ack;
+  self->consumed_bytes_since_ack = 0;
+  g_clear_handle_id (&self->ack_timer_id, g_source_remove);
+}
+
+static void
+send_ack (EitFlow *self)
+{
+  char buf[64];
+  int len;
+
+  if (self->consumed_seq <= self->ack_sent)
+    return;
+  len = g_snprintf (buf, sizeof buf, "{\"type\":\"ack\",\"ack\":%" G_GUINT64_FORMAT "}",
+                    self->consumed_seq);
+  if (send_control (self, buf, len))
+    mark_ack_sent (self, self->consumed_seq);
+}
+
+static gboolean
+ack_timer_cb (gpointer user_data)
+{
+  EitFlow *self = user_data;
+
+  self->ack_timer_id = 0;
+  send_ack (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+ack_is_urgent (EitFlow *self)
+{
+  return self->consumed_seq - self->ack_sent >= MAX (1, self->window_messages / 4) ||
+         self->consumed_bytes_since_ack >= MAX (1, self->window_bytes / 4);
+}
+
+/* Called after consuming: a quarter window goes at once (with data if any
+ * leaves in this iteration), anything less after ack-delay. */
+static void
+ack_consumed (EitFlow *self)
+{
+  if (self->consumed_seq <= self->ack_sent)
+    return;
+  if (ack_is_urgent (self))
+    schedule_flush (self);
+  else if (self->ack_timer_id == 0)
+    self->ack_timer_id = g_timeout_add (self->ack_delay, ack_timer_cb, self);
+}
+
+/* May body seq (of len bytes) go out now? */
+static gboolean
+has_credit (EitFlow *self,
+            guint64  seq,
+            gsize    len)
+{
+  if (seq - self->peer_ack > self->peer_window_messages)
+    return FALSE;
+  /* One body always moves when nothing is in flight, so a message larger
+   * than the byte window cannot stall the session. */
+  if (seq == self->peer_ack + 1)
+    return TRUE;
+  return self->in_flight_bytes + len <= self->peer_window_bytes;
+}
+
+static void
+flush (EitFlow *self)
+{
+  guint64 frame_limit = self->max_message_size + EIT_FRAME_OVERHEAD;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->transport == NULL || !eit_transport_is_open (self->transport))
+    return;
+
+  while (self->sent_seq < self->last_assigned)
+    {
+      guint64 first = self->sent_seq + 1;
+      guint64 seq = first;
+      guint64 frame_bytes = 0, new_messages = 0, new_bytes = 0;
+      gboolean with_ack = self->consumed_seq > self->ack_sent;
+
+      g_string_truncate (self->frame, 0);
+      g_string_append (self->frame, "{\"type\":\"data\",\"seq\":");
+      append_uint (self->frame, first);
+      if (with_ack)
+        {
+          g_string_append (self->frame, ",\"ack\":");
+          append_uint (self->frame, self->consumed_seq);
+        }
+      g_string_append (self->frame, ",\"bodies\":[");
+
+      while (seq <= self->last_assigned)
+        {
+          gsize len;
+          const char *body = eit_msg_ring_peek (&self->out, (guint) (seq - self->peer_ack - 1), &len);
+
+          if (!has_credit (self, seq, len))
+            break;
+          if (seq > first && self->frame->len + len + 3 > frame_limit)
+            break;
+          if (seq > first)
+            g_string_append_c (self->frame, ',');
+          g_string_append_len (self->frame, body, len);
+          self->in_flight_bytes += len;
+          frame_bytes += len;
+          if (seq > self->sent_high)
+            {
+              new_messages++;
+              new_bytes += len;
+            }
+          seq++;
+        }
+
+      if (seq == first)
+        {
+          /* Out of credit: remember since when, for the credit-wait metric. */
+          if (self->credit_blocked_since == 0)
+            self->credit_blocked_since = now;
+          break;
+        }
+
+      g_string_append (self->frame, "]}");
+      if (!eit_transport_send (self->transport, self->frame->str, self->frame->len))
+        {
+          /* Not sent: undo the in-flight accounting; the next attach re-sends. */
+          self->in_flight_bytes -= frame_bytes;
+          return;
+        }
+
+      self->last_send_time = now;
+      self->frames_out++;
+      if (with_ack)
+        mark_ack_sent (self, self->consumed_seq);
+      self->messages_out += new_messages;
+      self->bytes_out += new_bytes;
+      self->resent += (seq - first) - new_messages;
+      if (seq - 1 > self->sent_high)
+        self->sent_high = seq - 1;
+      self->sent_seq = seq - 1;
+      if (self->credit_blocked_since != 0)
+        {
+          self->credit_wait_time += now - self->credit_blocked_since;
+          self->credit_blocked_since = 0;
+        }
+    }
+
+  if (self->consumed_seq > self->ack_sent && ack_is_urgent (self))
+    send_ack (self);
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  EitFlow *self = user_data;
+
+  self->flush_id = 0;
+  flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* At default priority, not idle priority: under a steady inbound stream an
+ * idle source would starve and nothing would go out. */
+static void
+schedule_flush (EitFlow *self)
+{
+  if (self->flush_id == 0)
+    self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_cb, self, NULL);
+}
+
+static void
+send_ping (EitFlow *self)
+{
+  char buf[64];
+  int len;
+  guint slot;
+
+  self->next_ping_id++;
+  len = g_snprintf (buf, sizeof buf, "{\"type\":\"ping\",\"id\":%" G_GUINT64_FORMAT "}",
+                    self->next_ping_id);
+  slot = self->next_ping_id % N_PING_SLOTS;
+  self->ping_ids[slot] = self->next_ping_id;
+  self->ping_times[slot] = g_get_monotonic_time ();
+  if (send_control (self, buf, len))
+    self->pings_sent++;
+}
+
+static gboolean
+keepalive_cb (gpointer user_data)
+{
+  EitFlow *self = user_data;
+  gint64 idle_ms = (g_get_monotonic_time () - self->last_send_time) / 1000;
+
+  self->keepalive_id = 0;
+  if (self->transport == NULL || self->keepalive_interval == 0)
+    return G_SOURCE_REMOVE;
+
+  if (idle_ms >= self->keepalive_interval)
+    {
+      send_ping (self);
+      schedule_keepalive (self, self->keepalive_interval);
+    }
+  else
+    schedule_keepalive (self, self->keepalive_interval - (guint) idle_ms);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_keepalive (EitFlow *self,
+                    guint    delay_ms)
+{
+  g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  if (self->transport != NULL && self->keepalive_interval > 0)
+    self->keepalive_id = g_timeout_add (MAX (delay_ms, 1), keepalive_cb, self);
+}
+
+static void
+handle_pong (EitFlow *self,
+             guint64  id)
+{
+  guint slot = id % N_PING_SLOTS;
+
+  self->pongs_received++;
+  if (self->ping_ids[slot] == id && self->ping_times[slot] != 0)
+    {
+      eit_rtt_add (&self->rtt, (g_get_monotonic_time () - self->ping_times[slot]) / 1000.0);
+      self->ping_times[slot] = 0;
+    }
+}
+
+static gboolean
+handle_ack (EitFlow      *self,
+            EitTransport *from,
+            guint64       ack)
+{
+  guint64 counted_until;
+
+  if (ack > self->sent_high)
+    {
+      g_autofree char *reason =
+        g_strdup_printf ("protocol violation: ack %" G_GUINT64_FORMAT " of a message never sent (highest %" G_GUINT64_FORMAT ")",
+                         ack, self->sent_high);
+      eit_transport_close (from, EIT_CLOSE_PROTOCOL_VIOLATION, reason);
+      return FALSE;
+    }
+  if (ack <= self->peer_ack)
+    return TRUE;
+
+  counted_until = MIN (ack, self->sent_seq);
+  for (guint64 s = self->peer_ack + 1; s <= counted_until; s++)
+    {
+      gsize len;
+      eit_msg_ring_peek (&self->out, (guint) (s - self->peer_ack - 1), &len);
+      self->in_flight_bytes -= len;
+    }
+  eit_msg_ring_pop (&self->out, (guint) (ack - self->peer_ack));
+  self->peer_ack = ack;
+  /* The peer may have received messages through an older connection that
+   * we were about to send again: no need. */
+  if (self->sent_seq < ack)
+    self->sent_seq = ack;
+  if (self->sent_seq < self->last_assigned)
+    schedule_flush (self);
+  return TRUE;
+}
+
+/* Copies the body first: the signal wants a NUL-terminated string and the
+ * source may be a ring that moves. */
+static void
+prepare_delivery (EitFlow    *self,
+                  const char *body,
+                  gsize       len)
+{
+  g_string_truncate (self->deliver, 0);
+  g_string_append_len (self->deliver, body, len);
+}
+
+static void
+emit_delivery (EitFlow *self)
+{
+  self->messages_in++;
+  self->bytes_in += self->deliver->len;
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, self->deliver->str, (gulong) self->deliver->len);
+}
+
+static void
+consume_one (EitFlow *self,
+             gsize    len)
+{
+  self->consumed_seq++;
+  self->consumed_bytes_since_ack += len;
+}
+
+static gboolean
+drain_cb (gpointer user_data)
+{
+  EitFlow *self = user_data;
+
+  self->drain_id = 0;
+  deliver_pending (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Delivers queued inbound messages until the queue is empty or the
+ * application pauses receiving again (a handler may do so). */
+static void
+deliver_pending (EitFlow *self)
+{
+  g_object_ref (self);
+  while (!self->receiving_paused && eit_msg_ring_length (&self->inbound) > 0)
+    {
+      gsize len;
+      const char *body = eit_msg_ring_peek (&self->inbound, 0, &len);
+
+      prepare_delivery (self, body, len);
+      eit_msg_ring_pop (&self->inbound, 1);
+      if (self->inbound_legacy > 0)
+        self->inbound_legacy--;
+      else
+        consume_one (self, len);
+      emit_delivery (self);
+    }
+  ack_consumed (self);
+  g_object_unref (self);
+}
+
+static gboolean
+close_overrun (EitFlow      *self,
+               EitTransport *from,
+               guint64       seq)
+{
+  g_autofree char *reason =
+    g_strdup_printf ("credit overrun: message %" G_GUINT64_FORMAT " beyond the window "
+                     "(acked %" G_GUINT64_FORMAT ", window %u messages / %" G_GUINT64_FORMAT " bytes)",
+                     seq, self->ack_sent, self->window_messages, self->window_bytes);
+  eit_transport_close (from, EIT_CLOSE_CREDIT_OVERRUN, reason);
+  return FALSE;
+}
+
+static gboolean
+receive_data (EitFlow           *self,
+              EitTransport      *from,
+              const EitEnvelope *envelope,
+              GArray            *bodies)
+{
+  gboolean delivered = FALSE;
+
+  g_object_ref (self);
+  for (guint i = 0; i < bodies->len; i++)
+    {
+      const EitJsonSpan *span = &g_array_index (bodies, EitJsonSpan, i);
+      guint64 seq = envelope->seq + i;
+      guint32 size = (guint32) span->len;
+
+      if (seq <= self->recv_seq)
+        {
+          self->duplicates++;
+          continue;
+        }
+      if (seq > self->recv_seq + 1)
+        {
+          if (from == self->transport)
+            {
+              g_autofree char *reason =
+                g_strdup_printf ("protocol violation: sequence gap (expected %" G_GUINT64_FORMAT ", got %" G_GUINT64_FORMAT ")",
+                                 self->recv_seq + 1, seq);
+              eit_transport_close (from, EIT_CLOSE_PROTOCOL_VIOLATION, reason);
+              g_object_unref (self);
+              return FALSE;
+            }
+          /* A superseded connection can lag behind: the current one carries it. */
+          break;
+        }
+      if (span->len > self->max_message_size)
+        {
+          g_autofree char *reason =
+            g_strdup_printf ("message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %" G_GUINT64_FORMAT,
+                             span->len, self->max_message_size);
+          eit_transport_close (from, EIT_CLOSE_TOO_BIG, reason);
+          g_object_unref (self);
+          return FALSE;
+        }
+      if (seq - self->ack_sent > self->window_messages ||
+          (seq - self->ack_sent > 1 && self->in_unacked_bytes + size > self->window_bytes))
+        {
+          close_overrun (self, from, seq);
+          g_object_unref (self);
+          return FALSE;
+        }
+
+      self->recv_seq = seq;
+      g_array_append_val (self->in_sizes, size);
+      self->in_unacked_bytes += size;
+
+      if (self->receiving_paused || eit_msg_ring_length (&self->inbound) > 0)
+        eit_msg_ring_push (&self->inbound, span->start, span->len, 0);
+      else
+        {
+          consume_one (self, span->len);
+          prepare_delivery (self, span->start, span->len);
+          emit_delivery (self);
+          delivered = TRUE;
+        }
+    }
+  if (delivered)
+    ack_consumed (self);
+  g_object_unref (self);
+  return TRUE;
+}
+
+gboolean
+eit_flow_receive (EitFlow           *self,
+                  EitTransport      *from,
+                  const EitEnvelope *envelope,
+                  GArray            *bodies)
+{
+  g_return_val_if_fail (EIT_IS_FLOW (self), FALSE);
+
+  if (envelope->has_ack && !handle_ack (self, from, envelope->ack))
+    return FALSE;
+
+  switch (envelope->type)
+    {
+    case EIT_ENVELOPE_DATA:
+      return receive_data (self, from, envelope, bodies);
+
+    case EIT_ENVELOPE_ACK:
+      if (!envelope->has_ack)
+        {
+          eit_transport_close (from, EIT_CLOSE_PROTOCOL_VIOLATION,
+                               "protocol violation: \"ack\" frame without \"ack\"");
+          return FALSE;
+        }
+      return TRUE;
+
+    case EIT_ENVELOPE_PING:
+      {
+        char buf[64];
+        int len = g_snprintf (buf, sizeof buf, "{\"type\":\"pong\",\"id\":%" G_GUINT64_FORMAT "}",
+                              envelope->has_id ? envelope->id : 0);
+        self->pings_received++;
+        /* Answer on the connection it came from: that is the one being probed. */
+        if (eit_transport_send (from, buf, len) && from == self->transport)
+          self->last_send_time = g_get_monotonic_time ();
+        return TRUE;
+      }
+
+    case EIT_ENVELOPE_PONG:
+      if (envelope->has_id)
+        handle_pong (self, envelope->id);
+      return TRUE;
+
+    case EIT_ENVELOPE_HELLO:
+    case EIT_ENVELOPE_WELCOME:
+      eit_transport_close (from, EIT_CLOSE_PROTOCOL_VIOLATION,
+                           "protocol violation: repeated handshake");
+      return FALSE;
+
+    case EIT_ENVELOPE_UNKNOWN:
+    default:
+      {
+        g_autofree char *reason = g_strdup_printf ("unknown message type '%.*s'",
+                                                   (int) MIN (envelope->type_name.len, 64),
+                                                   envelope->type_name.start);
+        eit_transport_close (from, EIT_CLOSE_UNKNOWN_TYPE, reason);
+        return FALSE;
+      }
+    }
+}
+
+gboolean
+eit_flow_send (EitFlow    *self,
+               const char *json,
+               gssize      len)
+{
+  gsize n;
+
+  g_return_val_if_fail (EIT_IS_FLOW (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  n = len < 0 ? strlen (json) : (gsize) len;
+  while (n > 0 && is_json_space (*json))
+    json++, n--;
+  while (n > 0 && is_json_space (json[n - 1]))
+    n--;
+
+  if (self->last_assigned - self->sent_high >= self->send_queue_limit ||
+      n > self->max_message_size ||
+      !eit_json_validate (json, n, NULL, NULL))
+    {
+      self->rejected++;
+      return FALSE;
+    }
+
+  eit_msg_ring_push (&self->out, json, n, 0);
+  self->last_assigned++;
+  schedule_flush (self);
+  return TRUE;
+}
+
+void
+eit_flow_attach (EitFlow      *self,
+                 EitTransport *transport,
+                 guint64       peer_recv,
+                 guint64       peer_ack,
+                 guint         peer_window_messages,
+                 guint64       peer_window_bytes)
+{
+  g_return_if_fail (EIT_IS_FLOW (self));
+  g_return_if_fail (EIT_IS_TRANSPORT (transport));
+
+  g_set_object (&self->transport, transport);
+  self->peer_window_messages = MAX (peer_window_messages, 1);
+  self->peer_window_bytes = MAX (peer_window_bytes, 1);
+
+  /* The handshake's ack acknowledges like any ack. */
+  if (peer_ack > self->peer_ack && peer_ack <= self->sent_high)
+    {
+      eit_msg_ring_pop (&self->out, (guint) (peer_ack - self->peer_ack));
+      self->peer_ack = peer_ack;
+    }
+  self->sent_seq = CLAMP (peer_recv, self->peer_ack, self->sent_high);
+
+  /* Only what the peer holds is in flight; the rest goes again. */
+  self->in_flight_bytes = 0;
+  for (guint64 s = self->peer_ack + 1; s <= self->sent_seq; s++)
+    {
+      gsize len;
+      eit_msg_ring_peek (&self->out, (guint) (s - self->peer_ack - 1), &len);
+      self->in_flight_bytes += len;
+    }
+
+  self->last_send_time = g_get_monotonic_time ();
+  schedule_keepalive (self, self->keepalive_interval);
+  schedule_flush (self);
+  if (self->consumed_seq > self->ack_sent)
+    ack_consumed (self);
+}
+
+void
+eit_flow_detach (EitFlow *self)
+{
+  g_return_if_fail (EIT_IS_FLOW (self));
+
+  g_clear_object (&self->transport);
+  g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_handle_id (&self->ack_timer_id, g_source_remove);
+}
+
+EitTransport *
+eit_flow_get_transport (EitFlow *self)
+{
+  g_return_val_if_fail (EIT_IS_FLOW (self), NULL);
+  return self->transport;
+}
+
+guint
+eit_flow_reset_session (EitFlow *self)
+{
+  guint pending;
+
+  g_return_val_if_fail (EIT_IS_FLOW (self), 0);
+
+  /* Unacknowledged messages keep their order and get new numbers. */
+  pending = eit_msg_ring_length (&self->out);
+  self->peer_ack = 0;
+  self->sent_seq = 0;
+  self->sent_high = 0;
+  self->last_assigned = pending;
+  self->in_flight_bytes = 0;
+  self->credit_blocked_since = 0;
+
+  self->inbound_legacy = eit_msg_ring_length (&self->inbound);
+  self->recv_seq = 0;
+  self->consumed_seq = 0;
+  self->ack_sent = 0;
+  self->consumed_bytes_since_ack = 0;
+  g_array_set_size (self->in_sizes, 0);
+  self->in_sizes_head = 0;
+  self->in_unacked_bytes = 0;
+  g_clear_handle_id (&self->ack_timer_id, g_source_remove);
+
+  if (pending > 0)
+    schedule_flush (self);
+  return pending;
+}
+
+guint64
+eit_flow_get_recv_seq (EitFlow *self)
+{
+  g_return_val_if_fail (EIT_IS_FLOW (self), 0);
+  return self->recv_seq;
+}
+
+guint64
+eit_flow_get_consumed_seq (EitFlow *self)
+{
+  g_return_val_if_fail (EIT_IS_FLOW (self), 0);
+  return self->consumed_seq;
+}
+
+void
+eit_flow_set_receiving_paused (EitFlow  *self,
+                               gboolean  paused)
+{
+  g_return_if_fail (EIT_IS_FLOW (self));
+
+  paused = !!paused;
+  if (self->receiving_paused == paused)
+    return;
+  self->receiving_paused = paused;
+  if (!paused && eit_msg_ring_length (&self->inbound) > 0 && self->drain_id == 0)
+    self->drain_id = g_idle_add_full (G_PRIORITY_DEFAULT, drain_cb, self, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVING_PAUSED]);
+}
+
+static guint
+credit_messages (EitFlow *self)
+{
+  guint64 used = self->sent_seq - self->peer_ack;
+  return used >= self->peer_window_messages ? 0 : (guint) (self->peer_window_messages - used);
+}
+
+static guint64
+credit_bytes (EitFlow *self)
+{
+  return self->in_flight_bytes >= self->peer_window_bytes ? 0
+         : self->peer_window_bytes - self->in_flight_bytes;
+}
+
+static gint64
+credit_wait_now (EitFlow *self)
+{
+  gint64 wait = self->credit_wait_time;
+
+  if (self->credit_blocked_since != 0)
+    wait += g_get_monotonic_time () - self->credit_blocked_since;
+  return wait;
+}
+
+void
+eit_flow_get_stats (EitFlow      *self,
+                    EitFlowStats *stats)
+{
+  g_return_if_fail (EIT_IS_FLOW (self));
+
+  stats->window_messages = self->window_messages;
+  stats->window_bytes = self->window_bytes;
+  stats->peer_window_messages = self->peer_window_messages;
+  stats->peer_window_bytes = self->peer_window_bytes;
+  stats->credit_messages = credit_messages (self);
+  stats->credit_bytes = credit_bytes (self);
+  stats->in_flight_messages = (guint) (self->sent_seq - self->peer_ack);
+  stats->in_flight_bytes = self->in_flight_bytes;
+  stats->queue_depth = (guint) (self->last_assigned - self->sent_seq);
+  stats->inbound_pending = eit_msg_ring_length (&self->inbound);
+  stats->credit_wait_time = credit_wait_now (self);
+  stats->pings_sent = self->pings_sent;
+  stats->pongs_received = self->pongs_received;
+  stats->pings_received = self->pings_received;
+  stats->rtt_last = self->rtt.last;
+  stats->rtt_smoothed = self->rtt.smoothed;
+  stats->rtt_p50 = eit_rtt_percentile (&self->rtt, 50);
+  stats->rtt_p99 = eit_rtt_percentile (&self->rtt, 99);
+  stats->messages_in = self->messages_in;
+  stats->messages_out = self->messages_out;
+  stats->bytes_in = self->bytes_in;
+  stats->bytes_out = self->bytes_out;
+  stats->frames_out = self->frames_out;
+  stats->duplicates = self->duplicates;
+  stats->resent = self->resent;
+  stats->rejected = self->rejected;
+}
+
+EitFlow *
+eit_flow_new (void)
+{
+  return g_object_new (EIT_TYPE_FLOW, NULL);
+}
+
+static void
+eit_flow_dispose (GObject *object)
+{
+  EitFlow *self = EIT_FLOW (object);
+
+  eit_flow_detach (self);
+  g_clear_handle_id (&self->drain_id, g_source_remove);
+
+  G_OBJECT_CLASS (eit_flow_parent_class)->dispose (object);
+}
+
+static void
+eit_flow_finalize (GObject *object)
+{
+  EitFlow *self = EIT_FLOW (object);
+
+  eit_msg_ring_clear (&self->out);
+  eit_msg_ring_clear (&self->inbound);
+  g_array_unref (self->in_sizes);
+  g_string_free (self->frame, TRUE);
+  g_string_free (self->deliver, TRUE);
+
+  G_OBJECT_CLASS (eit_flow_parent_class)->finalize (object);
+}
+
+static void
+eit_flow_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  EitFlow *self = EIT_FLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_WINDOW_MESSAGES:      g_value_set_uint (value, self->window_messages); break;
+    case PROP_WINDOW_BYTES:         g_value_set_uint64 (value, self->window_bytes); break;
+    case PROP_SEND_QUEUE_LIMIT:     g_value_set_uint (value, self->send_queue_limit); break;
+    case PROP_KEEPALIVE_INTERVAL:   g_value_set_uint (value, self->keepalive_interval); break;
+    case PROP_ACK_DELAY:            g_value_set_uint (value, self->ack_delay); break;
+    case PROP_MAX_MESSAGE_SIZE:     g_value_set_uint64 (value, self->max_message_size); break;
+    case PROP_RECEIVING_PAUSED:     g_value_set_boolean (value, self->receiving_paused); break;
+    case PROP_PEER_WINDOW_MESSAGES: g_value_set_uint (value, self->peer_window_messages); break;
+    case PROP_PEER_WINDOW_BYTES:    g_value_set_uint64 (value, self->peer_window_bytes); break;
+    case PROP_CREDIT_MESSAGES:      g_value_set_uint (value, credit_messages (self)); break;
+    case PROP_CREDIT_BYTES:         g_value_set_uint64 (value, credit_bytes (self)); break;
+    case PROP_IN_FLIGHT_MESSAGES:   g_value_set_uint (value, (guint) (self->sent_seq - self->peer_ack)); break;
+    case PROP_IN_FLIGHT_BYTES:      g_value_set_uint64 (value, self->in_flight_bytes); break;
+    case PROP_QUEUE_DEPTH:          g_value_set_uint (value, (guint) (self->last_assigned - self->sent_seq)); break;
+    case PROP_INBOUND_PENDING:      g_value_set_uint (value, eit_msg_ring_length (&self->inbound)); break;
+    case PROP_CREDIT_WAIT_TIME:     g_value_set_int64 (value, credit_wait_now (self)); break;
+    case PROP_PINGS_SENT:           g_value_set_uint64 (value, self->pings_sent); break;
+    case PROP_PONGS_RECEIVED:       g_value_set_uint64 (value, self->pongs_received); break;
+    case PROP_PINGS_RECEIVED:       g_value_set_uint64 (value, self->pings_received); break;
+    case PROP_RTT_LAST:             g_value_set_double (value, self->rtt.last); break;
+    case PROP_RTT_SMOOTHED:         g_value_set_double (value, self->rtt.smoothed); break;
+    case PROP_RTT_P50:              g_value_set_double (value, eit_rtt_percentile (&self->rtt, 50)); break;
+    case PROP_RTT_P99:              g_value_set_double (value, eit_rtt_percentile (&self->rtt, 99)); break;
+    case PROP_MESSAGES_IN:          g_value_set_uint64 (value, self->messages_in); break;
+    case PROP_MESSAGES_OUT:         g_value_set_uint64 (value, self->messages_out); break;
+    case PROP_BYTES_IN:             g_value_set_uint64 (value, self->bytes_in); break;
+    case PROP_BYTES_OUT:            g_value_set_uint64 (value, self->bytes_out); break;
+    case PROP_FRAMES_OUT:           g_value_set_uint64 (value, self->frames_out); break;
+    case PROP_DUPLICATES:           g_value_set_uint64 (value, self->duplicates); break;
+    case PROP_RESENT:               g_value_set_uint64 (value, self->resent); break;
+    case PROP_REJECTED:             g_value_set_uint64 (value, self->rejected); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+eit_flow_set_property (GObject      *object,
+                       guint         prop_id,
+                       const GValue *value,
+                       GParamSpec   *pspec)
+{
+  EitFlow *self = EIT_FLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_WINDOW_MESSAGES:    self->window_messages = g_value_get_uint (value); break;
+    case PROP_WINDOW_BYTES:       self->window_bytes = g_value_get_uint64 (value); break;
+    case PROP_SEND_QUEUE_LIMIT:   self->send_queue_limit = g_value_get_uint (value); break;
+    case PROP_KEEPALIVE_INTERVAL:
+      self->keepalive_interval = g_value_get_uint (value);
+      schedule_keepalive (self, self->keepalive_interval);
+      break;
+    case PROP_ACK_DELAY:          self->ack_delay = g_value_get_uint (value); break;
+    case PROP_MAX_MESSAGE_SIZE:   self->max_message_size = g_value_get_uint64 (value); break;
+    case PROP_RECEIVING_PAUSED:   eit_flow_set_receiving_paused (self, g_value_get_boolean (value)); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static GParamSpec *
+metric_uint (const char *name)
+{
+  return g_param_spec_uint (name, NULL, NULL, 0, G_MAXUINT, 0,
+                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+}
+
+static GParamSpec *
+metric_uint64 (const char *name)
+{
+  return g_param_spec_uint64 (name, NULL, NULL, 0, G_MAXUINT64, 0,
+                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+}
+
+static GParamSpec *
+metric_double (const char *name)
+{
+  return g_param_spec_double (name, NULL, NULL, -1, G_MAXDOUBLE, -1,
+                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+eit_flow_class_init (EitFlowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = eit_flow_dispose;
+  object_class->finalize = eit_flow_finalize;
+  object_class->get_property = eit_flow_get_property;
+  object_class->set_property = eit_flow_set_property;
+
+  properties[PROP_WINDOW_MESSAGES] =
+    g_param_spec_uint ("window-messages", NULL, NULL, 1, G_MAXUINT32,
+                       EIT_DEFAULT_WINDOW_MESSAGES, rw);
+  properties[PROP_WINDOW_BYTES] =
+    g_param_spec_uint64 ("window-bytes", NULL, NULL, 1, G_MAXUINT32,
+                         EIT_DEFAULT_WINDOW_BYTES, rw);
+  properties[PROP_SEND_QUEUE_LIMIT] =
+    g_param_spec_uint ("send-queue-limit", NULL, NULL, 1, G_MAXUINT32,
+                       EIT_DEFAULT_SEND_QUEUE_LIMIT, rw);
+  properties[PROP_KEEPALIVE_INTERVAL] =
+    g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, G_MAXUINT32,
+                       EIT_DEFAULT_KEEPALIVE_INTERVAL_MS, rw);
+  properties[PROP_ACK_DELAY] =
+    g_param_spec_uint ("ack-delay", NULL, NULL, 0, 60000, EIT_DEFAULT_ACK_DELAY_MS, rw);
+  properties[PROP_MAX_MESSAGE_SIZE] =
+    g_param_spec_uint64 ("max-message-size", NULL, NULL, 1, G_MAXUINT32,
+                         EIT_DEFAULT_MAX_MESSAGE_SIZE, rw);
+  properties[PROP_RECEIVING_PAUSED] =
+    g_param_spec_boolean ("receiving-paused", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PEER_WINDOW_MESSAGES] = metric_uint ("peer-window-messages");
+  properties[PROP_PEER_WINDOW_BYTES] = metric_uint64 ("peer-window-bytes");
+  properties[PROP_CREDIT_MESSAGES] = metric_uint ("credit-messages");
+  properties[PROP_CREDIT_BYTES] = metric_uint64 ("credit-bytes");
+  properties[PROP_IN_FLIGHT_MESSAGES] = metric_uint ("in-flight-messages");
+  properties[PROP_IN_FLIGHT_BYTES] = metric_uint64 ("in-flight-bytes");
+  properties[PROP_QUEUE_DEPTH] = metric_uint ("queue-depth");
+  properties[PROP_INBOUND_PENDING] = metric_uint ("inbound-pending");
+  properties[PROP_CREDIT_WAIT_TIME] =
+    g_param_spec_int64 ("credit-wait-time", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PINGS_SENT] = metric_uint64 ("pings-sent");
+  properties[PROP_PONGS_RECEIVED] = metric_uint64 ("pongs-received");
+  properties[PROP_PINGS_RECEIVED] = metric_uint64 ("pings-received");
+  properties[PROP_RTT_LAST] = metric_double ("rtt-last");
+  properties[PROP_RTT_SMOOTHED] = metric_double ("rtt-smoothed");
+  properties[PROP_RTT_P50] = metric_double ("rtt-p50");
+  properties[PROP_RTT_P99] = metric_double ("rtt-p99");
+  properties[PROP_MESSAGES_IN] = metric_uint64 ("messages-in");
+  properties[PROP_MESSAGES_OUT] = metric_uint64 ("messages-out");
+  properties[PROP_BYTES_IN] = metric_uint64 ("bytes-in");
+  properties[PROP_BYTES_OUT] = metric_uint64 ("bytes-out");
+  properties[PROP_FRAMES_OUT] = metric_uint64 ("frames-out");
+  properties[PROP_DUPLICATES] = metric_uint64 ("duplicates");
+  properties[PROP_RESENT] = metric_uint64 ("resent");
+  properties[PROP_REJECTED] = metric_uint64 ("rejected");
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, eit_marshal_VOID__STRING_ULONG,
+                  G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_ULONG);
+  g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE], G_TYPE_FROM_CLASS (klass),
+                              eit_marshal_VOID__STRING_ULONGv);
+}
+
+static void
+eit_flow_init (EitFlow *self)
+{
+  eit_msg_ring_init (&self->out);
+  eit_msg_ring_init (&self->inbound);
+  self->in_sizes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->frame = g_string_sized_new (4096);
+  self->deliver = g_string_sized_new (256);
+  self->peer_window_messages = EIT_DEFAULT_WINDOW_MESSAGES;
+  self->peer_window_bytes = EIT_DEFAULT_WINDOW_BYTES;
+  eit_rtt_init (&self->rtt);
+}

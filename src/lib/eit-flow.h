@@ -61,7 +61,8 @@ void      eit_flow_set_receiving_paused (EitFlow *self,
  *   window-messages (guint), window-bytes (guint64): our receive window
  *   send-queue-limit (guint), keepalive-interval (guint, ms, 0 = off),
  *   ack-delay (guint, ms), max-message-size (guint64), receiving-paused (gboolean)
- * Properties (metrics, read-only; notify at most every metrics-interval):
+ * Properties (metrics, read-only; they change per message, so they do not
+ * notify: poll them, or eit_flow_get_stats ()):
  *   peer-window-messages (guint), peer-window-bytes (guint64)
  *   credit-messages (guint), credit-bytes (guint64): what we may still send
  *   in-flight-messages (guint), in-flight-bytes (guint64): sent, not acked
