@@ -29,7 +29,7 @@ G_DEFINE_FINAL_TYPE (EitMessageLog, eit_message_log, G_TYPE_OBJECT)
 enum { PROP_0, PROP_PAUSED, PROP_LIMIT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { TYPE_ADDED, N_SIGNALS };
+enum { TYPE_ADDED, PENDING, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static gsize
@@ -112,6 +112,8 @@ eit_message_log_class_init (EitMessageLogClass *klass)
 
   signals[TYPE_ADDED] = g_signal_new ("type-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[PENDING] = g_signal_new ("pending", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -147,6 +149,10 @@ eit_message_log_append (EitMessageLog *self,
 
   g_ptr_array_add (self->pending, entry);
   self->n_appended++;
+
+  /* Once per batch, not per message: the view schedules one flush. */
+  if (self->pending->len == 1 && !self->paused)
+    g_signal_emit (self, signals[PENDING], 0);
 
   /* Keep the pending array bounded without moving memory per message: let
    * it reach twice the limit, then drop the oldest half in one go. */
@@ -290,6 +296,8 @@ eit_message_log_set_paused (EitMessageLog *self,
     return;
   self->paused = paused;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+  if (!paused && self->pending->len > 0)
+    g_signal_emit (self, signals[PENDING], 0);
 }
 
 guint

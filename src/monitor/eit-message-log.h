@@ -45,6 +45,8 @@ guint64        eit_message_log_get_n_skipped  (EitMessageLog *self);
 const char * const *eit_message_log_get_types (EitMessageLog *self);
 
 /* Properties: paused (gboolean), limit (guint).
- * Signals: "type-added" (const char *type): a new message type was shown. */
+ * Signals: "type-added" (const char *type): a new message type was shown.
+ *          "pending" (): the first message of a new batch arrived (emitted
+ *          once until the next flush): time to schedule one. */
 
 G_END_DECLS

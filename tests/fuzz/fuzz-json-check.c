@@ -353,7 +353,7 @@ check_envelope_against_json_glib (const guint8      *copy,
     }
 }
 
-static void
+static gboolean
 check_envelope (const guint8 *copy,
                 gsize         len,
                 gboolean      valid,
@@ -372,7 +372,7 @@ check_envelope (const guint8 *copy,
       if (strcmp (error->message, validate_message) != 0)
         fail (copy, len, "\"%s\" from the scanner, \"%s\" from the validator",
               error->message, validate_message);
-      return;
+      return FALSE;
     }
 
   if (!ok)
@@ -382,7 +382,7 @@ check_envelope (const guint8 *copy,
         fail (copy, len, "valid JSON, but %s", error->message);
       if (bodies->len != 0)
         fail (copy, len, "bodies left after an error");
-      return;
+      return FALSE;
     }
 
   check_span_in (copy, len, env.type_name, "type name");
@@ -408,6 +408,7 @@ check_envelope (const guint8 *copy,
 
   if (env.type != EIT_ENVELOPE_UNKNOWN)
     check_envelope_against_json_glib (copy, len, &env, bodies);
+  return TRUE;
 }
 
 static void
@@ -457,7 +458,7 @@ check_parse_object (const guint8 *copy,
   }
 }
 
-void
+FuzzJsonVerdict
 fuzz_json_check (const guint8 *data,
                  gsize         size)
 {
@@ -466,8 +467,11 @@ fuzz_json_check (const guint8 *data,
   g_autofree guint8 *copy = g_memdup2 (data, size);
   g_autofree char *validate_message = NULL;
   gboolean valid;
+  gboolean envelope;
 
   check_validate (copy, size, &valid, &validate_message);
-  check_envelope (copy, size, valid, validate_message);
+  envelope = check_envelope (copy, size, valid, validate_message);
   check_parse_object (copy, size, valid, validate_message);
+
+  return envelope ? FUZZ_JSON_ENVELOPE : valid ? FUZZ_JSON_VALID : FUZZ_JSON_INVALID;
 }

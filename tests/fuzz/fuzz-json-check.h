@@ -8,11 +8,18 @@
 
 G_BEGIN_DECLS
 
+typedef enum {
+  FUZZ_JSON_INVALID,
+  FUZZ_JSON_VALID,          /* valid JSON, not an envelope */
+  FUZZ_JSON_ENVELOPE,       /* an envelope eit_envelope_parse () accepts */
+} FuzzJsonVerdict;
+
 /* Runs every function of eit-json.h on data[0..size) (copied into a heap
  * buffer of exactly that size) and aborts with a description of the input
- * if an invariant does not hold. */
-void fuzz_json_check (const guint8 *data,
-                      gsize         size);
+ * if an invariant does not hold. The verdict tells a fuzzer how deep the
+ * input went. */
+FuzzJsonVerdict fuzz_json_check (const guint8 *data,
+                                 gsize         size);
 
 /* data[0..size) with every byte outside printable ASCII as \xNN. */
 char *fuzz_json_describe (const guint8 *data,

@@ -11,20 +11,30 @@
 #include "fuzz-json-check.h"
 
 #define DEFAULT_SEED       0x5eed1e55u
-#define DEFAULT_ITERATIONS 150000
-#define MAX_INPUT          8192
+#define DEFAULT_ITERATIONS 600000
+#define MAX_INPUT_SIZE          8192
 
 /* Bytes and tokens that take the scanner down its rare paths. */
 static const char *const tokens[] = {
   "{", "}", "[", "]", ",", ":", "\"", "\\", " ", "\t", "\n", "\r", "\f", "0", "-", ".", "e",
   "E", "+", "1e400", "-0", "0.", "01", "9007199254740991", "9007199254740992",
   "18446744073709551616", "true", "false", "null", "\\u", "\\u0000", "\\ud800", "\\udc00",
-  "\\ud83d\\ude00", "\\uD834", "\\n", "\\/", "\\x", "\xc3\xa9", "\xe2\x82\xac",
+  "\\ud83d\\ude00", "\\udbff\\udfff", "\\udc00\\udc00", "\\udc00\\ud800", "\\uD834", "\\n", "\\/", "\\x", "\xc3\xa9", "\xe2\x82\xac",
   "\xf0\x9f\x98\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
   "\xf5", "\xff", "\x80", "\xef\xbb\xbf", "\x01", "\x1f", "\x7f",
   "\"type\":", "\"seq\":", "\"ack\":", "\"id\":", "\"bodies\":", "\"bodies\":[]",
   "\"type\":\"data\"", "\"type\":\"ping\"", "\"type\":\"hello\"", "\"typ\\u0065\":",
   "{\"a\":[1,{\"b\":null}]}",
+};
+
+/* Values and member names for mutations that keep the JSON valid, so that
+ * the envelope rules (types, duplicates, ranges) get exercised too. */
+static const char *const values[] = {
+  "0", "1", "-1", "1.5", "1e2", "9007199254740991", "9007199254740992", "\"x\"", "\"data\"",
+  "\"ping\"", "\"hello\"", "\"\"", "null", "true", "[]", "{}", "[1,2]", "[{}]", "{\"a\":[]}",
+};
+static const char *const names[] = {
+  "type", "seq", "ack", "id", "bodies", "x", "typ\\u0065", "",
 };
 
 typedef struct {
@@ -41,28 +51,73 @@ pick (Fuzzer *f,
 
 static void
 insert_token (Fuzzer     *f,
-              GByteArray *input)
+              GArray     *input)
 {
   const char *token = tokens[pick (f, G_N_ELEMENTS (tokens))];
   gsize at = pick (f, input->len + 1);
 
-  g_byte_array_insert_vals (input, at, (const guint8 *) token, strlen (token));
+  g_array_insert_vals (input, at, token, strlen (token));
+}
+
+/* Replaces the number around a random digit with another value. */
+static void
+swap_number (Fuzzer *f,
+             GArray *input)
+{
+  const char *value = values[pick (f, G_N_ELEMENTS (values))];
+  gsize start = pick (f, input->len + 1);
+  gsize end;
+
+  while (start < input->len && !g_ascii_isdigit (input->data[start]))
+    start++;
+  if (start == input->len)
+    return;
+  while (start > 0 && strchr ("0123456789.eE+-", input->data[start - 1]) != NULL)
+    start--;
+  for (end = start; end < input->len && strchr ("0123456789.eE+-", input->data[end]) != NULL; end++)
+    ;
+
+  g_array_remove_range (input, start, end - start);
+  g_array_insert_vals (input, start, value, strlen (value));
+}
+
+/* Adds "name":value, after a random '{'. */
+static void
+insert_member (Fuzzer *f,
+               GArray *input)
+{
+  g_autofree char *member = g_strdup_printf ("\"%s\":%s,", names[pick (f, G_N_ELEMENTS (names))],
+                                             values[pick (f, G_N_ELEMENTS (values))]);
+  gsize at = pick (f, input->len + 1);
+
+  while (at < input->len && input->data[at] != '{')
+    at++;
+  if (at < input->len)
+    g_array_insert_vals (input, at + 1, member, strlen (member));
 }
 
 static void
 mutate_once (Fuzzer     *f,
-             GByteArray *input)
+             GArray     *input)
 {
-  switch (pick (f, 10))
+  switch (pick (f, 12))
     {
+    case 10:
+      swap_number (f, input);
+      break;
+
+    case 11:
+      insert_member (f, input);
+      break;
+
     case 0:  /* flip a bit */
       if (input->len > 0)
-        input->data[pick (f, input->len)] ^= 1 << pick (f, 8);
+        input->data[pick (f, input->len)] ^= (char) (1 << pick (f, 8));
       break;
 
     case 1:  /* replace a byte with any byte */
       if (input->len > 0)
-        input->data[pick (f, input->len)] = (guint8) pick (f, 256);
+        input->data[pick (f, input->len)] = (char) pick (f, 256);
       break;
 
     case 2:
@@ -74,8 +129,9 @@ mutate_once (Fuzzer     *f,
       if (input->len > 0)
         {
           gsize at = pick (f, input->len);
+          gsize len = 1 + pick (f, 8);  /* not inside MIN (): it evaluates twice */
 
-          g_byte_array_remove_range (input, at, MIN (1 + pick (f, 8), input->len - at));
+          g_array_remove_range (input, at, MIN (len, input->len - at));
         }
       break;
 
@@ -83,10 +139,13 @@ mutate_once (Fuzzer     *f,
       if (input->len > 0)
         {
           gsize at = pick (f, input->len);
-          gsize len = MIN (1 + pick (f, 32), input->len - at);
-          g_autofree guint8 *piece = g_memdup2 (input->data + at, len);
+          gsize len = 1 + pick (f, 32);
+          g_autofree char *piece = NULL;
 
-          g_byte_array_insert_vals (input, pick (f, input->len + 1), piece, len);
+          len = MIN (len, input->len - at);
+          piece = g_memdup2 (input->data + at, len);
+
+          g_array_insert_vals (input, pick (f, input->len + 1), piece, len);
         }
       break;
 
@@ -97,33 +156,34 @@ mutate_once (Fuzzer     *f,
         const guint8 *other_data = g_bytes_get_data (other, &other_len);
         gsize from = pick (f, other_len + 1);
 
-        g_byte_array_set_size (input, pick (f, input->len + 1));
-        g_byte_array_append (input, other_data + from, other_len - from);
+        g_array_set_size (input, pick (f, input->len + 1));
+        g_array_append_vals (input, other_data + from, other_len - from);
       }
       break;
 
     case 7:  /* truncate */
-      g_byte_array_set_size (input, pick (f, input->len + 1));
+      g_array_set_size (input, pick (f, input->len + 1));
       break;
 
     case 8:  /* nest: open many containers, and maybe close them */
       {
         gsize depth = 1 + pick (f, 140);
-        gsize at = pick (f, input->len + 1);
+        /* Wrapping the whole input keeps it valid: the way to 129 levels. */
+        gsize at = pick (f, 2) ? 0 : pick (f, input->len + 1);
         const char *open = pick (f, 2) ? "[" : "{\"k\":";
 
         for (gsize i = 0; i < depth; i++)
-          g_byte_array_insert_vals (input, at, (const guint8 *) open, strlen (open));
+          g_array_insert_vals (input, at, open, strlen (open));
         if (pick (f, 2))
           for (gsize i = 0; i < depth; i++)
-            g_byte_array_append (input, (const guint8 *) (open[0] == '[' ? "]" : "}"), 1);
+            g_array_append_vals (input, open[0] == '[' ? "]" : "}", 1);
       }
       break;
 
     default:  /* replace a byte with a token */
       if (input->len > 0)
         {
-          g_byte_array_remove_index (input, pick (f, input->len));
+          g_array_remove_index (input, pick (f, input->len));
           insert_token (f, input);
         }
       break;
@@ -195,9 +255,10 @@ test_fuzz_json (void)
   guint32 seed = (guint32) env_number ("EIT_FUZZ_SEED", DEFAULT_SEED);
   guint64 iterations = env_number ("EIT_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
   g_autoptr(GPtrArray) corpus = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(GArray) input = g_array_new (FALSE, FALSE, sizeof (char));
   Fuzzer f = { g_rand_new_with_seed (seed), corpus };
   gint64 start = g_get_monotonic_time ();
+  guint64 verdicts[FUZZ_JSON_ENVELOPE + 1] = { 0, };
 
   load_corpus (corpus);
   g_test_message ("EIT_FUZZ_SEED=%" G_GUINT32_FORMAT " EIT_FUZZ_ITERATIONS=%" G_GUINT64_FORMAT
@@ -219,18 +280,28 @@ test_fuzz_json (void)
       const guint8 *data = g_bytes_get_data (seed_input, &len);
       gsize n_mutations = 1 + pick (&f, 4);
 
-      g_byte_array_set_size (input, 0);
-      g_byte_array_append (input, data, len);
+      g_array_set_size (input, 0);
+      g_array_append_vals (input, data, len);
       for (gsize m = 0; m < n_mutations; m++)
         mutate_once (&f, input);
-      if (input->len > MAX_INPUT)
-        g_byte_array_set_size (input, MAX_INPUT);
+      if (input->len > MAX_INPUT_SIZE)
+        g_array_set_size (input, MAX_INPUT_SIZE);
 
-      fuzz_json_check (input->data, input->len);
+      verdicts[fuzz_json_check ((const guint8 *) input->data, input->len)]++;
     }
 
-  g_test_message ("%" G_GUINT64_FORMAT " inputs in %.1f s", iterations,
-                  (g_get_monotonic_time () - start) / 1e6);
+  /* How deep the mutants went: a fuzzer whose inputs all fail at the
+   * first byte tests nothing. */
+  g_test_message ("%" G_GUINT64_FORMAT " inputs in %.1f s: %" G_GUINT64_FORMAT " invalid, %"
+                  G_GUINT64_FORMAT " valid JSON, %" G_GUINT64_FORMAT " accepted envelopes",
+                  iterations, (g_get_monotonic_time () - start) / 1e6,
+                  verdicts[FUZZ_JSON_INVALID], verdicts[FUZZ_JSON_VALID],
+                  verdicts[FUZZ_JSON_ENVELOPE]);
+  if (iterations >= 10000)
+    {
+      g_assert_cmpuint (verdicts[FUZZ_JSON_VALID], >, iterations / 100);
+      g_assert_cmpuint (verdicts[FUZZ_JSON_ENVELOPE], >, iterations / 100);
+    }
   g_rand_free (f.rand);
 }
 

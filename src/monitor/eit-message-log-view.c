@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "eit-format.h"
+#include "eit-message-log-view.h"
+
+#define SUMMARY_CHARS 160
+
+typedef enum {
+  COLUMN_TIME,
+  COLUMN_DIRECTION,
+  COLUMN_TYPE,
+  COLUMN_SIZE,
+  COLUMN_SUMMARY,
+} Column;
+
+struct _EitMessageLogView
+{
+  GtkWidget           parent_instance;
+
+  GtkToggleButton    *pause_button;
+  GtkDropDown        *direction_dropdown;
+  GtkDropDown        *type_dropdown;
+  GtkStringList      *type_list;
+  GtkSearchEntry     *search_entry;
+  GtkLabel           *count_label;
+  GtkColumnView      *column_view;
+  GtkColumnViewColumn *time_column;
+  GtkColumnViewColumn *direction_column;
+  GtkColumnViewColumn *type_column;
+  GtkColumnViewColumn *size_column;
+  GtkColumnViewColumn *summary_column;
+  GtkStack           *detail_stack;
+  GtkTextView        *detail_view;
+
+  EitHubMonitor      *monitor;
+  EitMessageLog      *log;
+  gulong              pending_handler;
+  gulong              type_handler;
+  gulong              metrics_handler;
+
+  GtkCustomFilter    *filter;
+  GtkFilterListModel *filtered;
+  GtkSingleSelection *selection;
+
+  guint               tick_id;
+  char               *direction;   /* "all", "in", "out" */
+  char               *type;        /* "" for all */
+  char               *search;      /* folded to lower case */
+  gboolean            paused;
+};
+
+G_DEFINE_FINAL_TYPE (EitMessageLogView, eit_message_log_view, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_MONITOR, PROP_PAUSED, PROP_DIRECTION, PROP_TYPE, PROP_SEARCH, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  EitMessageLogView *self = user_data;
+  EitLogEntry *entry = item;
+
+  if (g_strcmp0 (self->direction, "in") == 0 &&
+      eit_log_entry_get_direction (entry) != EIT_LOG_DIRECTION_IN)
+    return FALSE;
+  if (g_strcmp0 (self->direction, "out") == 0 &&
+      eit_log_entry_get_direction (entry) != EIT_LOG_DIRECTION_OUT)
+    return FALSE;
+  if (self->type[0] != '\0' && g_strcmp0 (eit_log_entry_get_message_type (entry), self->type) != 0)
+    return FALSE;
+  return eit_log_entry_matches (entry, self->search);
+}
+
+static void
+refilter (EitMessageLogView *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+update_count (EitMessageLogView *self)
+{
+  g_autofree char *text = NULL;
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+
+  if (self->log == NULL)
+    text = g_strdup ("");
+  else if (self->paused)
+    /* Translators: the log is paused; %u messages are on screen */
+    text = g_strdup_printf (_("Paused · %u shown"), shown);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u shown", "%u shown", shown), shown);
+  gtk_label_set_text (self->count_label, text);
+}
+
+static gboolean
+flush_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (widget);
+
+  self->tick_id = 0;
+  if (self->log != NULL)
+    eit_message_log_flush (self->log);
+  return G_SOURCE_REMOVE;
+}
+
+/* A batch started: splice it in on the next frame, once. */
+static void
+pending_cb (EitMessageLogView *self)
+{
+  if (self->tick_id == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), flush_tick_cb, NULL, NULL);
+}
+
+static void
+rebuild_types (EitMessageLogView *self)
+{
+  const char * const *types = self->log != NULL ? eit_message_log_get_types (self->log) : NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->type_list));
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) items = NULL;
+
+  g_strv_builder_add (builder, _("All types"));
+  for (guint i = 0; types != NULL && types[i] != NULL; i++)
+    g_strv_builder_add (builder, types[i]);
+  items = g_strv_builder_end (builder);
+  gtk_string_list_splice (self->type_list, 0, n, (const char * const *) items);
+  gtk_drop_down_set_selected (self->type_dropdown, 0);
+}
+
+static void
+type_added_cb (EitMessageLog     *log,
+               const char        *type,
+               EitMessageLogView *self)
+{
+  gtk_string_list_append (self->type_list, type);
+}
+
+static void
+show_entry (EitMessageLogView *self,
+            EitLogEntry       *entry)
+{
+  g_autofree char *pretty = NULL;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->detail_view);
+
+  if (entry == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->detail_stack, "empty");
+      return;
+    }
+
+  pretty = eit_log_entry_dup_pretty (entry);
+  if (eit_log_entry_is_truncated (entry))
+    {
+      g_autofree char *size = g_format_size (eit_log_entry_get_size (entry));
+      g_autofree char *note = g_strdup_printf (_("The message is %s; only its first %d KiB were kept."),
+                                               size, EIT_LOG_ENTRY_MAX_TEXT / 1024);
+      g_autofree char *both = g_strconcat (note, "\n\n", pretty, NULL);
+      gtk_text_buffer_set_text (buffer, both, -1);
+    }
+  else
+    gtk_text_buffer_set_text (buffer, pretty, -1);
+  gtk_stack_set_visible_child_name (self->detail_stack, "message");
+}
+
+static void
+selection_changed_cb (GtkSingleSelection *selection,
+                      GParamSpec         *pspec,
+                      EitMessageLogView  *self)
+{
+  EitLogEntry *entry = gtk_single_selection_get_selected_item (selection);
+
+  /* A row trimmed off the end deselects; keep showing what was selected. */
+  if (entry != NULL)
+    show_entry (self, entry);
+}
+
+static void
+metrics_changed_cb (EitMessageLogView *self)
+{
+  update_count (self);
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          gpointer                  user_data)
+{
+  Column column = GPOINTER_TO_INT (user_data);
+  GtkWidget *label = gtk_inscription_new (NULL);
+
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (label), 3);
+  if (column == COLUMN_SIZE)
+    gtk_inscription_set_xalign (GTK_INSCRIPTION (label), 1.0);
+  if (column == COLUMN_TIME || column == COLUMN_SIZE)
+    gtk_widget_add_css_class (label, "numeric");
+  if (column == COLUMN_SUMMARY)
+    gtk_widget_add_css_class (label, "monospace");
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         gpointer                  user_data)
+{
+  Column column = GPOINTER_TO_INT (user_data);
+  EitLogEntry *entry = gtk_list_item_get_item (item);
+  GtkInscription *label = GTK_INSCRIPTION (gtk_list_item_get_child (item));
+  g_autofree char *text = NULL;
+
+  switch (column)
+    {
+    case COLUMN_TIME:
+      text = eit_format_clock (eit_log_entry_get_time (entry));
+      break;
+    case COLUMN_DIRECTION:
+      text = g_strdup (eit_log_entry_get_direction (entry) == EIT_LOG_DIRECTION_IN
+                       ? _("↓ in") : _("↑ out"));
+      break;
+    case COLUMN_TYPE:
+      text = g_strdup (eit_log_entry_get_message_type (entry));
+      break;
+    case COLUMN_SIZE:
+      text = eit_format_bytes (eit_log_entry_get_size (entry));
+      break;
+    case COLUMN_SUMMARY:
+    default:
+      text = eit_log_entry_dup_summary (entry, SUMMARY_CHARS);
+      break;
+    }
+  gtk_inscription_set_text (label, text);
+}
+
+static void
+setup_column (GtkColumnViewColumn *column,
+              Column               id)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), GINT_TO_POINTER (id));
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), GINT_TO_POINTER (id));
+  gtk_column_view_column_set_factory (column, factory);
+  g_object_unref (factory);
+}
+
+static void
+set_string (char       **field,
+            const char  *value)
+{
+  g_free (*field);
+  *field = g_strdup (value != NULL ? value : "");
+}
+
+static void
+set_direction (EitMessageLogView *self,
+               const char        *direction)
+{
+  static const char * const names[] = { "all", "in", "out" };
+
+  if (g_strcmp0 (direction, "in") != 0 && g_strcmp0 (direction, "out") != 0)
+    direction = "all";
+  if (g_strcmp0 (self->direction, direction) == 0)
+    return;
+
+  set_string (&self->direction, direction);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (names[i], direction) == 0)
+      gtk_drop_down_set_selected (self->direction_dropdown, i);
+  refilter (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRECTION]);
+}
+
+static void
+set_type (EitMessageLogView *self,
+          const char        *type)
+{
+  guint n;
+
+  if (type == NULL)
+    type = "";
+  if (g_strcmp0 (self->type, type) == 0)
+    return;
+
+  set_string (&self->type, type);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->type_list));
+  gtk_drop_down_set_selected (self->type_dropdown, 0);
+  for (guint i = 1; type[0] != '\0' && i < n; i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->type_list, i), type) == 0)
+      gtk_drop_down_set_selected (self->type_dropdown, i);
+  refilter (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPE]);
+}
+
+static void
+set_paused (EitMessageLogView *self,
+            gboolean           paused)
+{
+  paused = !!paused;
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  if (self->log != NULL)
+    eit_message_log_set_paused (self->log, paused);
+  gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
+                            paused ? "media-playback-start-symbolic"
+                                   : "media-playback-pause-symbolic");
+  update_count (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+static void
+direction_selected_cb (GtkDropDown       *dropdown,
+                       GParamSpec        *pspec,
+                       EitMessageLogView *self)
+{
+  static const char * const names[] = { "all", "in", "out" };
+  guint selected = gtk_drop_down_get_selected (dropdown);
+
+  set_direction (self, selected < G_N_ELEMENTS (names) ? names[selected] : "all");
+}
+
+static void
+type_selected_cb (GtkDropDown       *dropdown,
+                  GParamSpec        *pspec,
+                  EitMessageLogView *self)
+{
+  guint selected = gtk_drop_down_get_selected (dropdown);
+
+  if (selected == 0 || selected == GTK_INVALID_LIST_POSITION)
+    set_type (self, "");
+  else
+    set_type (self, gtk_string_list_get_string (self->type_list, selected));
+}
+
+static void
+search_changed_cb (GtkSearchEntry    *entry,
+                   EitMessageLogView *self)
+{
+  eit_message_log_view_set_search (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static void
+items_changed_cb (GListModel        *model,
+                  guint              position,
+                  guint              removed,
+                  guint              added,
+                  EitMessageLogView *self)
+{
+  if (removed != added)
+    update_count (self);
+}
+
+static void
+clear_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (widget);
+
+  if (self->log != NULL)
+    eit_message_log_clear (self->log);
+  show_entry (self, NULL);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  eit_message_log_view_focus_search (EIT_MESSAGE_LOG_VIEW (widget));
+}
+
+static void
+eit_message_log_view_map (GtkWidget *widget)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (widget);
+
+  GTK_WIDGET_CLASS (eit_message_log_view_parent_class)->map (widget);
+  if (self->log != NULL && eit_message_log_get_n_pending (self->log) > 0)
+    pending_cb (self);
+}
+
+static void
+eit_message_log_view_unmap (GtkWidget *widget)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (widget);
+
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
+  GTK_WIDGET_CLASS (eit_message_log_view_parent_class)->unmap (widget);
+}
+
+static void
+eit_message_log_view_dispose (GObject *object)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (object);
+
+  eit_message_log_view_set_monitor (self, NULL);
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  if (self->filtered != NULL)
+    g_signal_handlers_disconnect_by_func (self->filtered, items_changed_cb, self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_MESSAGE_LOG_VIEW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+
+  G_OBJECT_CLASS (eit_message_log_view_parent_class)->dispose (object);
+}
+
+static void
+eit_message_log_view_finalize (GObject *object)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (object);
+
+  g_free (self->direction);
+  g_free (self->type);
+  g_free (self->search);
+
+  G_OBJECT_CLASS (eit_message_log_view_parent_class)->finalize (object);
+}
+
+static void
+eit_message_log_view_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MONITOR: g_value_set_object (value, self->monitor); break;
+    case PROP_PAUSED: g_value_set_boolean (value, self->paused); break;
+    case PROP_DIRECTION: g_value_set_string (value, self->direction); break;
+    case PROP_TYPE: g_value_set_string (value, self->type); break;
+    case PROP_SEARCH: g_value_set_string (value, self->search); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+eit_message_log_view_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MONITOR: eit_message_log_view_set_monitor (self, g_value_get_object (value)); break;
+    case PROP_PAUSED: set_paused (self, g_value_get_boolean (value)); break;
+    case PROP_DIRECTION: set_direction (self, g_value_get_string (value)); break;
+    case PROP_TYPE: set_type (self, g_value_get_string (value)); break;
+    case PROP_SEARCH: eit_message_log_view_set_search (self, g_value_get_string (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+eit_message_log_view_class_init (EitMessageLogViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = eit_message_log_view_dispose;
+  object_class->finalize = eit_message_log_view_finalize;
+  object_class->get_property = eit_message_log_view_get_property;
+  object_class->set_property = eit_message_log_view_set_property;
+  widget_class->map = eit_message_log_view_map;
+  widget_class->unmap = eit_message_log_view_unmap;
+
+  properties[PROP_MONITOR] =
+    g_param_spec_object ("monitor", NULL, NULL, EIT_TYPE_HUB_MONITOR, rw);
+  properties[PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, rw);
+  properties[PROP_DIRECTION] = g_param_spec_string ("direction", NULL, NULL, "all", rw);
+  properties[PROP_TYPE] = g_param_spec_string ("type", NULL, NULL, "", rw);
+  properties[PROP_SEARCH] = g_param_spec_string ("search", NULL, NULL, "", rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/eithub/Monitor/eit-message-log-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, direction_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, type_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, type_list);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, count_label);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, column_view);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, time_column);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, direction_column);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, type_column);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, size_column);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, summary_column);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, detail_view);
+
+  gtk_widget_class_install_property_action (widget_class, "log.pause", "paused");
+  gtk_widget_class_install_property_action (widget_class, "log.direction", "direction");
+  gtk_widget_class_install_property_action (widget_class, "log.type", "type");
+  gtk_widget_class_install_action (widget_class, "log.clear", NULL, clear_action);
+  gtk_widget_class_install_action (widget_class, "log.search", NULL, search_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "log.search", NULL);
+}
+
+static void
+eit_message_log_view_init (EitMessageLogView *self)
+{
+  self->direction = g_strdup ("all");
+  self->type = g_strdup ("");
+  self->search = g_strdup ("");
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  setup_column (self->time_column, COLUMN_TIME);
+  setup_column (self->direction_column, COLUMN_DIRECTION);
+  setup_column (self->type_column, COLUMN_TYPE);
+  setup_column (self->size_column, COLUMN_SIZE);
+  setup_column (self->summary_column, COLUMN_SUMMARY);
+
+  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
+  self->filtered = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+
+  g_signal_connect (self->selection, "notify::selected-item",
+                    G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect (self->filtered, "items-changed", G_CALLBACK (items_changed_cb), self);
+  g_signal_connect (self->direction_dropdown, "notify::selected",
+                    G_CALLBACK (direction_selected_cb), self);
+  g_signal_connect (self->type_dropdown, "notify::selected",
+                    G_CALLBACK (type_selected_cb), self);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+
+  rebuild_types (self);
+  update_count (self);
+}
+
+void
+eit_message_log_view_set_monitor (EitMessageLogView *self,
+                                  EitHubMonitor     *monitor)
+{
+  g_return_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self));
+  g_return_if_fail (monitor == NULL || EIT_IS_HUB_MONITOR (monitor));
+
+  if (self->monitor == monitor)
+    return;
+
+  if (self->log != NULL)
+    {
+      g_clear_signal_handler (&self->pending_handler, self->log);
+      g_clear_signal_handler (&self->type_handler, self->log);
+      /* A pause belongs to this view, not to the hub. */
+      eit_message_log_set_paused (self->log, FALSE);
+      g_clear_object (&self->log);
+    }
+  if (self->monitor != NULL)
+    {
+      g_clear_signal_handler (&self->metrics_handler, self->monitor);
+      g_clear_object (&self->monitor);
+    }
+
+  if (monitor != NULL)
+    {
+      self->monitor = g_object_ref (monitor);
+      self->log = g_object_ref (eit_hub_monitor_get_log (monitor));
+      eit_message_log_set_paused (self->log, self->paused);
+      self->pending_handler = g_signal_connect_swapped (self->log, "pending",
+                                                        G_CALLBACK (pending_cb), self);
+      self->type_handler = g_signal_connect (self->log, "type-added",
+                                             G_CALLBACK (type_added_cb), self);
+      self->metrics_handler = g_signal_connect_swapped (monitor, "metrics-changed",
+                                                        G_CALLBACK (metrics_changed_cb), self);
+    }
+
+  if (self->filtered != NULL)
+    gtk_filter_list_model_set_model (self->filtered,
+                                     self->log != NULL ? eit_message_log_get_model (self->log) : NULL);
+  rebuild_types (self);
+  set_type (self, "");
+  show_entry (self, NULL);
+  update_count (self);
+  if (self->log != NULL && eit_message_log_get_n_pending (self->log) > 0)
+    pending_cb (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MONITOR]);
+}
+
+EitHubMonitor *
+eit_message_log_view_get_monitor (EitMessageLogView *self)
+{
+  g_return_val_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self), NULL);
+  return self->monitor;
+}
+
+GListModel *
+eit_message_log_view_get_model (EitMessageLogView *self)
+{
+  g_return_val_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self), NULL);
+  return G_LIST_MODEL (self->filtered);
+}
+
+gboolean
+eit_message_log_view_get_paused (EitMessageLogView *self)
+{
+  g_return_val_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self), FALSE);
+  return self->paused;
+}
+
+void
+eit_message_log_view_set_search (EitMessageLogView *self,
+                                 const char        *text)
+{
+  g_autofree char *folded = NULL;
+
+  g_return_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self));
+
+  folded = g_ascii_strdown (text != NULL ? text : "", -1);
+  g_strstrip (folded);
+  if (g_strcmp0 (self->search, folded) == 0)
+    return;
+
+  g_free (self->search);
+  self->search = g_steal_pointer (&folded);
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), text) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+  refilter (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH]);
+}
+
+void
+eit_message_log_view_select (EitMessageLogView *self,
+                             guint              position)
+{
+  g_return_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self));
+
+  gtk_single_selection_set_selected (self->selection, position);
+}
+
+char *
+eit_message_log_view_dup_detail (EitMessageLogView *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self), NULL);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack), "message") != 0)
+    return NULL;
+  buffer = gtk_text_view_get_buffer (self->detail_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+void
+eit_message_log_view_focus_search (EitMessageLogView *self)
+{
+  g_return_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self));
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}

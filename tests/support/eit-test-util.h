@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What most tests need: an in-process hub over real TLS on loopback with a
+ * fresh self-signed certificate, a client pinned to it, and waiting on the
+ * main loop with a deadline instead of sleeping. */
+#pragma once
+
+#include "eithub.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  EitHubServer *server;
+  char         *url;
+  char         *token;
+  char         *fingerprint;
+  GPtrArray    *log;          /* the hub's "log" lines */
+} EitTestHub;
+
+/* One certificate per test process: generating keys for every test would
+ * only measure GnuTLS. */
+GTlsCertificate *eit_test_certificate          (void);
+
+/* Listens on 127.0.0.1:0 with a random token. echo: send every message
+ * back to its session. */
+EitTestHub      *eit_test_hub_new              (gboolean      echo);
+/* The same, on a fixed port (to restart a hub where clients expect it). */
+EitTestHub      *eit_test_hub_new_on_port      (gboolean      echo,
+                                                guint         port);
+void             eit_test_hub_free             (EitTestHub   *hub);
+gboolean         eit_test_hub_log_contains     (EitTestHub   *hub,
+                                                const char   *needle);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EitTestHub, eit_test_hub_free)
+
+/* A client for hub (url may be overridden, e.g. to go through a proxy),
+ * pinned to the hub's certificate, with fast test timings. */
+EitConnection   *eit_test_connection_new       (EitTestHub   *hub,
+                                                const char   *url);
+
+/* Connects a raw base-layer transport and waits for the result. */
+EitTransport    *eit_test_transport_connect    (const EitTransportOptions *options,
+                                                GError                   **error);
+/* A raw transport to hub, pinned, with the token, offering eithub.v1 or not. */
+EitTransport    *eit_test_transport_to_hub     (EitTestHub   *hub,
+                                                gboolean      offer_v1,
+                                                GError      **error);
+/* Waits for the next "closed" on transport (TRUE if it came within
+ * timeout_ms); call it before the close can have completed. */
+gboolean         eit_test_transport_wait_closed (EitTransport *transport,
+                                                 guint         timeout_ms);
+
+/* Iterates the default main context until condition (re-evaluated after
+ * each iteration) holds or timeout_ms passes; returns the condition. */
+#define eit_test_wait_until(condition, timeout_ms)                          \
+  ({                                                                        \
+    gint64 _deadline = g_get_monotonic_time () + (gint64) (timeout_ms) * 1000; \
+    while (!(condition) && g_get_monotonic_time () < _deadline)             \
+      eit_test_iterate ();                                                  \
+    (condition);                                                            \
+  })
+
+/* One main-context iteration that blocks at most 10 ms. */
+void             eit_test_iterate              (void);
+/* Runs the main context for ms milliseconds (events keep flowing). */
+void             eit_test_run_for              (guint         ms);
+/* How many sources are attached to the default main context. */
+guint            eit_test_count_sources        (void);
+/* A directory for artefacts (screenshots, exports): $EIT_TEST_OUTPUT. */
+const char      *eit_test_output_dir           (void);
+
+G_END_DECLS
