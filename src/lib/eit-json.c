@@ -96,7 +96,8 @@ scanner_init (Scanner    *s,
               const char *text,
               gsize       len)
 {
-  s->start = (const guchar *) text;
+  /* (NULL, 0) is an empty input, but NULL + 0 is undefined behaviour. */
+  s->start = (const guchar *) (text != NULL ? text : "");
   s->end = s->start + len;
   s->error_at = NULL;
   s->what = NULL;

@@ -249,8 +249,14 @@ static gboolean
 reference_validate (const guchar *text,
                     gsize         len)
 {
-  Reference r = { text, text + len };
+  Reference r;
 
+  /* text is NULL when len is 0: no arithmetic on it. */
+  if (len == 0)
+    return FALSE;
+
+  r.p = text;
+  r.end = text + len;
   if (!reference_value (&r, 0))
     return FALSE;
   reference_space (&r);

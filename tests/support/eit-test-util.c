@@ -43,14 +43,15 @@ on_echo (EitHubServer  *server,
 }
 
 EitTestHub *
-eit_test_hub_new_on_port (gboolean echo,
-                          guint    port)
+eit_test_hub_new_on_port (gboolean    echo,
+                          guint       port,
+                          const char *token)
 {
   EitTestHub *hub = g_new0 (EitTestHub, 1);
   g_autoptr(GError) error = NULL;
   const char *tokens[2] = { NULL, NULL };
 
-  hub->token = g_strdup_printf ("test-token-%08x", g_random_int ());
+  hub->token = token ? g_strdup (token) : g_strdup_printf ("test-token-%08x", g_random_int ());
   tokens[0] = hub->token;
   hub->log = g_ptr_array_new_with_free_func (g_free);
   hub->server = eit_hub_server_new (eit_test_certificate (), tokens);
@@ -67,7 +68,7 @@ eit_test_hub_new_on_port (gboolean echo,
 EitTestHub *
 eit_test_hub_new (gboolean echo)
 {
-  return eit_test_hub_new_on_port (echo, 0);
+  return eit_test_hub_new_on_port (echo, 0, NULL);
 }
 
 void

@@ -23,9 +23,11 @@ GTlsCertificate *eit_test_certificate          (void);
 /* Listens on 127.0.0.1:0 with a random token. echo: send every message
  * back to its session. */
 EitTestHub      *eit_test_hub_new              (gboolean      echo);
-/* The same, on a fixed port (to restart a hub where clients expect it). */
+/* The same, on a fixed port and with a given token (NULL: random), to
+ * restart a hub where its clients expect it. */
 EitTestHub      *eit_test_hub_new_on_port      (gboolean      echo,
-                                                guint         port);
+                                                guint         port,
+                                                const char   *token);
 void             eit_test_hub_free             (EitTestHub   *hub);
 gboolean         eit_test_hub_log_contains     (EitTestHub   *hub,
                                                 const char   *needle);
