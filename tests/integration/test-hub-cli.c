@@ -5,7 +5,9 @@
  * mode, echo and sink, option checks, and a clean SIGTERM shutdown. */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -125,6 +127,13 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
+/* A hub must not outlive a test that failed half way. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 read_line_cb (GObject      *source,
               GAsyncResult *result,
@@ -153,6 +162,7 @@ hub_start_full (Fixture            *f,
   JsonObject *ready;
   Hub *hub = g_new0 (Hub, 1);
 
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_ptr_array_add (argv, (char *) binary);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) args[i]);
@@ -361,7 +371,8 @@ curl (const char         *url,
       split = strstr (out, "\r\n\r\n");
       if (split != NULL)
         {
-          result->body = g_strdup (split + 4);
+          /* The hub ends its bodies with a newline for terminals. */
+          result->body = g_strchomp (g_strdup (split + 4));
           *split = '\0';
         }
       result->headers = g_strdup (out);
