@@ -40,7 +40,9 @@ typedef struct
   guint drain_source;
 } Hub;
 
-/* Options left at -1 keep the server's default. */
+/* Options left at OPTION_UNSET keep the server's default. */
+#define OPTION_UNSET G_MININT64
+
 static char *opt_address = NULL;
 static int opt_port = 0;
 static char *opt_cert = NULL;
@@ -48,13 +50,13 @@ static char *opt_key = NULL;
 static char *opt_token_file = NULL;
 static char **opt_allow_origins = NULL;
 static char *opt_mode = NULL;
-static gint64 opt_inactivity_timeout = -1;
-static gint64 opt_keepalive_interval = -1;
-static gint64 opt_session_grace = -1;
-static gint64 opt_window_messages = -1;
-static gint64 opt_window_bytes = -1;
-static gint64 opt_max_message_size = -1;
-static gint64 opt_max_connections_per_token = -1;
+static gint64 opt_inactivity_timeout = OPTION_UNSET;
+static gint64 opt_keepalive_interval = OPTION_UNSET;
+static gint64 opt_session_grace = OPTION_UNSET;
+static gint64 opt_window_messages = OPTION_UNSET;
+static gint64 opt_window_bytes = OPTION_UNSET;
+static gint64 opt_max_message_size = OPTION_UNSET;
+static gint64 opt_max_connections_per_token = OPTION_UNSET;
 static gboolean opt_insecure_dev = FALSE;
 static gboolean opt_version = FALSE;
 
@@ -148,7 +150,7 @@ apply_setting (EitHubServer *server,
   g_auto (GValue) gvalue = G_VALUE_INIT;
   guint64 minimum, maximum;
 
-  if (value < 0)
+  if (value == OPTION_UNSET)
     return TRUE;
 
   g_return_val_if_fail (pspec != NULL, FALSE);
@@ -167,7 +169,7 @@ apply_setting (EitHubServer *server,
       g_value_set_uint (&gvalue, (guint) MIN ((guint64) value, G_MAXUINT));
     }
 
-  if ((guint64) value < minimum || (guint64) value > maximum)
+  if (value < 0 || (guint64) value < minimum || (guint64) value > maximum)
     {
       usage_error (_("--%s must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
                      " (got %" G_GINT64_FORMAT ")"), property, minimum, maximum, value);
@@ -444,7 +446,7 @@ check_arguments (int    argc,
 
   if (argc > 1)
     {
-      usage_error (_("unexpected argument “%s”"), argv[1]);
+      usage_error (_("Unexpected argument “%s”"), argv[1]);
       return FALSE;
     }
   if (opt_port < 0 || opt_port > 65535)
@@ -539,6 +541,7 @@ main (int   argc,
     }
 
   server = eit_hub_server_new (certificate, NULL);
+  g_signal_connect (server, "log", G_CALLBACK (server_log_cb), NULL);
 
   /* Before any file is touched: a release build refuses at once. */
   if (opt_insecure_dev && !eit_hub_server_set_insecure_dev (server, TRUE, &error))
@@ -567,7 +570,6 @@ main (int   argc,
                 "allowed-origins", opt_allow_origins,
                 NULL);
 
-  g_signal_connect (server, "log", G_CALLBACK (server_log_cb), NULL);
   if (g_str_equal (opt_mode, "echo"))
     g_signal_connect (server, "message", G_CALLBACK (server_message_echo_cb), NULL);
 

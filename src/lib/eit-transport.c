@@ -18,6 +18,8 @@
 /* A close frame carries at most 125 bytes: the 2-byte code and the reason. */
 #define MAX_CLOSE_REASON 123
 
+#define MAX_TOKEN_LENGTH 256
+
 struct _EitTransport
 {
   GObject parent_instance;
@@ -294,8 +296,6 @@ connect_data_free (ConnectData *data)
   g_free (data);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConnectData, connect_data_free)
-
 static char *
 describe_certificate_errors (GTlsCertificateFlags errors)
 {
@@ -505,7 +505,7 @@ map_connect_error (ConnectData *data,
   if (error->domain == G_TLS_ERROR)
     return g_error_new (EIT_ERROR, EIT_ERROR_TLS,
                         "the TLS handshake with %s failed (%s): check that the URL points at the hub's "
-                        "TLS port", data->hostport, error->message);
+                        "TLS port; an Eit hub only speaks wss://", data->hostport, error->message);
 
   if (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR)
     return g_error_new (EIT_ERROR, EIT_ERROR_REFUSED,
@@ -571,6 +571,20 @@ websocket_connect_cb (GObject      *source,
   g_task_return_pointer (task, self, g_object_unref);
 }
 
+/* PROTOCOL.md 2.2; anything else could also smuggle bytes into the header. */
+static gboolean
+token_is_valid (const char *token)
+{
+  gsize len = strlen (token);
+
+  if (len > MAX_TOKEN_LENGTH)
+    return FALSE;
+  for (const char *p = token; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-_.~", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 prepare_trust (ConnectData                *data,
                const EitTransportOptions  *options,
@@ -629,10 +643,11 @@ eit_transport_connect_async (const EitTransportOptions *options,
                              gpointer                   user_data)
 {
   g_autoptr (GTask) task = NULL;
-  g_autoptr (ConnectData) data = NULL;
   g_autoptr (GUri) uri = NULL;
   g_autoptr (GError) error = NULL;
   const char *protocols[] = { EIT_SUBPROTOCOL_V1, NULL };
+  const char *host;
+  ConnectData *data;
   int port;
 
   g_return_if_fail (options != NULL);
@@ -658,13 +673,25 @@ eit_transport_connect_async (const EitTransportOptions *options,
       return;
     }
 
+  if (options->token != NULL && *options->token != '\0' && !token_is_valid (options->token))
+    {
+      g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
+                               "the token is not valid: a token is 1 to %d characters from "
+                               "A-Z a-z 0-9 - _ . ~ (copy it from the hub's token file)", MAX_TOKEN_LENGTH);
+      return;
+    }
+
   data = g_new0 (ConnectData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
   data->trust_mode = options->trust_mode;
   data->has_token = options->token != NULL && *options->token != '\0';
   data->max_message_size = options->max_message_size;
+  host = g_uri_get_host (uri);
   port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 443;
-  data->hostport = g_strdup_printf ("%s:%d", g_uri_get_host (uri), port);
-  data->identity = g_network_address_new (g_uri_get_host (uri), port);
+  /* IPv6 literals keep their brackets, so the port stays readable. */
+  data->hostport = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%d", host, port)
+                                              : g_strdup_printf ("%s:%d", host, port);
+  data->identity = g_network_address_new (host, port);
 
   if (!prepare_trust (data, options, &error))
     {
@@ -706,7 +733,6 @@ eit_transport_connect_async (const EitTransportOptions *options,
                                         options->offer_v1 ? (char **) protocols : NULL,
                                         G_PRIORITY_DEFAULT, data->cancellable,
                                         websocket_connect_cb, g_object_ref (task));
-  g_task_set_task_data (task, g_steal_pointer (&data), (GDestroyNotify) connect_data_free);
 }
 
 EitTransport *
@@ -771,15 +797,18 @@ eit_transport_send (EitTransport *self,
 static char *
 close_reason_dup (const char *reason)
 {
+  g_autofree char *valid = NULL;
   const char *end;
 
   if (reason == NULL)
     return NULL;
-  if (strlen (reason) <= MAX_CLOSE_REASON)
-    return g_strdup (reason);
+  /* The peer drops a close frame whose reason is not UTF-8. */
+  valid = g_utf8_make_valid (reason, -1);
+  if (strlen (valid) <= MAX_CLOSE_REASON)
+    return g_steal_pointer (&valid);
 
-  g_utf8_validate_len (reason, MAX_CLOSE_REASON, &end);
-  return g_strndup (reason, end - reason);
+  g_utf8_validate_len (valid, MAX_CLOSE_REASON, &end);
+  return g_strndup (valid, end - valid);
 }
 
 void

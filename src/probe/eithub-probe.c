@@ -781,7 +781,9 @@ on_transition (EitConnection      *connection,
         emit_error (self, error);
       if (self->no_reconnect)
         probe_finish (self, status_for_error (self, error),
-                      g_strdup_printf (_("Connection lost and --no-reconnect given: %s"),
+                      g_strdup_printf (self->first_connected == 0
+                                       ? _("Could not connect, and --no-reconnect was given: %s")
+                                       : _("Connection lost, and --no-reconnect was given: %s"),
                                        error ? error->message : reason));
       break;
 

@@ -835,8 +835,9 @@ test_bad_arguments (Fixture       *f,
     { { "--address", "localhost.invalid", NULL }, "--address must be an IP address" },
     { { "--cert", "/tmp/x.crt", NULL }, "--cert and --key go together" },
     { { "--window-messages", "0", NULL }, "--window-messages must be between 1 and" },
+    { { "--inactivity-timeout", "-5", NULL }, "--inactivity-timeout must be between 0 and" },
     { { "--bogus", NULL }, "--bogus" },
-    { { "extra", NULL }, "unexpected argument" },
+    { { "extra", NULL }, "Unexpected argument" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -133,6 +133,24 @@ server_request_cb (SoupServer        *server,
   if (g_strcmp0 (authorization, "Bearer " TOKEN) == 0)
     return;
 
+  /* Tokens that ask for the other refusals a hub can give. */
+  if (g_strcmp0 (authorization, "Bearer status-403") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+      return;
+    }
+  if (g_strcmp0 (authorization, "Bearer status-429") == 0)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "3");
+      soup_server_message_set_status (msg, 429, "Too Many Requests");
+      return;
+    }
+  if (g_strcmp0 (authorization, "Bearer status-500") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+      return;
+    }
+
   /* Status set here: libsoup answers with it instead of upgrading. */
   f->n_unauthorized++;
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "WWW-Authenticate",
@@ -639,6 +657,95 @@ test_unauthorized (Fixture       *f,
 }
 
 static void
+test_refusals_mapped (Fixture       *f,
+                      gconstpointer  data)
+{
+  const struct {
+    const char *token;
+    EitError code;
+    const char *message;
+  } cases[] = {
+    { "status-403", EIT_ERROR_FORBIDDEN, "the hub refused this client's origin (403 Forbidden)" },
+    { "status-429", EIT_ERROR_TOO_MANY,
+      "the hub has too many connections for this token (429 Too Many Requests): close some of them or "
+      "retry later (the hub says after 3 s)" },
+    { "status-500", EIT_ERROR_NOT_WEBSOCKET, "answered HTTP 500 Internal Server Error instead of a WebSocket upgrade" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      EitTransportOptions options = pinned_options (f);
+      g_autoptr (GError) error = NULL;
+
+      options.token = cases[i].token;
+      g_assert_null (connect_client (f, &options, &error));
+      g_assert_error (error, EIT_ERROR, (int) cases[i].code);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].message));
+    }
+  g_assert_cmpuint (f->server_transports->len, ==, 0);
+}
+
+static void
+test_bad_token_is_config (Fixture       *f,
+                          gconstpointer  data)
+{
+  EitTransportOptions options = pinned_options (f);
+  g_autoptr (GError) error = NULL;
+
+  /* A token could otherwise carry a header of its own into the request. */
+  options.token = "abc\r\nX-Injected: 1";
+  g_assert_null (connect_client (f, &options, &error));
+  g_assert_error (error, EIT_ERROR, EIT_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "the token is not valid"));
+  g_assert_cmpuint (f->n_requests, ==, 0);
+}
+
+/* A plaintext HTTP server: it answers whatever arrives, as many do. */
+static gboolean
+plain_incoming_cb (GSocketService    *service,
+                   GSocketConnection *connection,
+                   GObject           *source_object,
+                   gpointer           user_data)
+{
+  static const char response[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), response,
+                             strlen (response), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static void
+test_not_tls (Fixture       *f,
+              gconstpointer  data)
+{
+  EitTransportOptions options = pinned_options (f);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+  GSocketService *plain = g_socket_service_new ();
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (plain), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (plain, "incoming", G_CALLBACK (plain_incoming_cb), NULL);
+  url = g_strdup_printf ("wss://127.0.0.1:%u/", port);
+
+  options.url = url;
+  g_assert_null (connect_client (f, &options, &error));
+  g_assert_error (error, EIT_ERROR, EIT_ERROR_TLS);
+  g_test_message ("%s", error->message);
+  /* glib-networking reports the plaintext answer as an unexpected record. */
+  g_assert_nonnull (strstr (error->message, "127.0.0.1:"));
+  g_assert_nonnull (strstr (error->message, "an Eit hub only speaks wss://"));
+  g_assert_cmpuint (f->n_requests, ==, 0);
+
+  g_socket_service_stop (plain);
+  g_socket_listener_close (G_SOCKET_LISTENER (plain));
+  unref_and_wait (plain);
+}
+
+static void
 test_round_trip (Fixture       *f,
                  gconstpointer  data)
 {
@@ -955,6 +1062,9 @@ main (int   argc,
   ADD ("bad-pin-is-config", test_bad_pin_is_config);
   ADD ("refused", test_refused);
   ADD ("unauthorized", test_unauthorized);
+  ADD ("refusals-mapped", test_refusals_mapped);
+  ADD ("bad-token-is-config", test_bad_token_is_config);
+  ADD ("not-tls", test_not_tls);
   ADD ("round-trip", test_round_trip);
   ADD ("ws-keepalive-pong", test_ws_keepalive_pong);
   ADD ("oversize/to-server", test_oversize_to_server);

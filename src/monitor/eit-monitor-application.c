@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "eit-hub-session.h"
+#include "eit-monitor-application.h"
+#include "eit-monitor-bench.h"
+#include "eit-monitor-window.h"
+#include "eit-preferences-window.h"
+#include "eit-state-band.h"
+#include "eit-token-store.h"
+
+struct _EitMonitorApplication
+{
+  AdwApplication   parent_instance;
+
+  GSettings       *settings;
+  EitHubStore     *store;
+  GHashTable      *monitors;    /* EitHubConfig → EitHubMonitor */
+  GHashTable      *notified;    /* hub ids with a notification out */
+  gulong           store_handler;
+  gulong           color_scheme_handler;
+  gulong           log_limit_handler;
+
+  EitDemoHub      *demo;
+  EitHubConfig    *demo_config;
+  gulong           demo_url_handler;
+  char            *demo_error;
+  guint            n_notifications;
+
+  /* --bench */
+  gboolean         bench;
+  EitBenchOptions  bench_options;
+  EitMonitorBench *bench_runner;
+  int              exit_status;
+};
+
+G_DEFINE_FINAL_TYPE (EitMonitorApplication, eit_monitor_application, ADW_TYPE_APPLICATION)
+
+static void sync_monitors (EitMonitorApplication *self);
+
+static void
+apply_color_scheme (EitMonitorApplication *self)
+{
+  AdwColorScheme scheme;
+
+  switch (g_settings_get_enum (self->settings, "color-scheme"))
+    {
+    case 1: scheme = ADW_COLOR_SCHEME_FORCE_LIGHT; break;
+    case 2: scheme = ADW_COLOR_SCHEME_FORCE_DARK; break;
+    case 0:
+    default: scheme = ADW_COLOR_SCHEME_DEFAULT; break;
+    }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+}
+
+static void
+apply_log_limit (EitMonitorApplication *self)
+{
+  guint limit = g_settings_get_uint (self->settings, "log-limit");
+  GHashTableIter iter;
+  gpointer monitor;
+
+  g_hash_table_iter_init (&iter, self->monitors);
+  while (g_hash_table_iter_next (&iter, NULL, &monitor))
+    g_object_set (monitor, "log-limit", limit, NULL);
+}
+
+static GtkWindow *
+get_main_window (EitMonitorApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (EIT_IS_MONITOR_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+connection_lost_cb (EitHubMonitor         *monitor,
+                    const char            *reason,
+                    EitMonitorApplication *self)
+{
+  EitHubConfig *config = eit_hub_monitor_get_config (monitor);
+  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+
+  if (!g_settings_get_boolean (self->settings, "notify-on-loss") || self->bench)
+    return;
+
+  name = eit_hub_config_dup_display_name (config);
+  if (m->state == EIT_CONNECTION_STATE_FAILED)
+    {
+      title = g_strdup_printf (_("Cannot connect to %s"), name);
+      body = g_strdup_printf (_("%s. Check the hub’s settings, then connect again."),
+                              reason != NULL ? reason : _("The hub refused the connection"));
+    }
+  else
+    {
+      title = g_strdup_printf (_("Connection to %s lost"), name);
+      body = g_strdup_printf (_("%s. Reconnecting with back-off."),
+                              reason != NULL ? reason : _("The connection dropped"));
+    }
+
+  id = g_strconcat ("hub-", eit_hub_config_get_id (config), NULL);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target (notification, "app.show-hub", "s",
+                                                eit_hub_config_get_id (config));
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+  g_hash_table_add (self->notified, g_strdup (eit_hub_config_get_id (config)));
+  self->n_notifications++;
+}
+
+static void
+monitor_metrics_cb (EitHubMonitor         *monitor,
+                    EitMonitorApplication *self)
+{
+  const char *hub_id = eit_hub_config_get_id (eit_hub_monitor_get_config (monitor));
+
+  /* A notification about a loss is stale once the hub is back. */
+  if (eit_hub_monitor_get_metrics (monitor)->state == EIT_CONNECTION_STATE_CONNECTED &&
+      g_hash_table_remove (self->notified, hub_id))
+    {
+      g_autofree char *id = g_strconcat ("hub-", hub_id, NULL);
+      g_application_withdraw_notification (G_APPLICATION (self), id);
+    }
+}
+
+static void
+drop_monitor (gpointer data)
+{
+  EitHubMonitor *monitor = data;
+
+  g_signal_handlers_disconnect_matched (monitor, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        connection_lost_cb, NULL);
+  g_signal_handlers_disconnect_matched (monitor, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        monitor_metrics_cb, NULL);
+  eit_hub_monitor_disconnect (monitor);
+  g_object_unref (monitor);
+}
+
+static EitHubMonitor *
+create_monitor (EitMonitorApplication *self,
+                EitHubConfig          *config)
+{
+  gboolean demo = eit_hub_config_is_demo (config);
+  EitHubMonitor *monitor;
+
+  monitor = eit_hub_monitor_new (config, demo && self->demo != NULL
+                                         ? eit_demo_hub_get_token (self->demo) : NULL);
+  g_object_set (monitor, "log-limit", g_settings_get_uint (self->settings, "log-limit"), NULL);
+  g_signal_connect_object (monitor, "connection-lost", G_CALLBACK (connection_lost_cb), self, 0);
+  g_signal_connect_object (monitor, "metrics-changed", G_CALLBACK (monitor_metrics_cb), self, 0);
+
+  if (demo && self->demo != NULL)
+    eit_demo_hub_drive (self->demo, eit_hub_monitor_get_connection (monitor));
+  if (eit_hub_config_get_auto_connect (config))
+    eit_hub_monitor_connect (monitor);
+  return monitor;
+}
+
+static void
+sync_monitors (EitMonitorApplication *self)
+{
+  GListModel *model = G_LIST_MODEL (self->store);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->monitors);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < n && !found; i++)
+        {
+          g_autoptr(EitHubConfig) config = g_list_model_get_item (model, i);
+          found = config == key;
+        }
+      if (!found)
+        g_ptr_array_add (gone, key);
+    }
+  for (guint i = 0; i < gone->len; i++)
+    g_hash_table_remove (self->monitors, g_ptr_array_index (gone, i));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EitHubConfig) config = g_list_model_get_item (model, i);
+
+      if (!g_hash_table_contains (self->monitors, config))
+        g_hash_table_insert (self->monitors, g_object_ref (config), create_monitor (self, config));
+    }
+}
+
+static void
+store_changed_cb (EitMonitorApplication *self)
+{
+  sync_monitors (self);
+}
+
+/* The demo hub gets a new address, certificate and token each time it
+ * starts: follow it. */
+static void
+demo_url_cb (EitMonitorApplication *self)
+{
+  EitHubMonitor *monitor;
+
+  if (self->demo_config == NULL || eit_demo_hub_get_url (self->demo) == NULL)
+    return;
+
+  monitor = g_hash_table_lookup (self->monitors, self->demo_config);
+  if (monitor != NULL)
+    {
+      eit_demo_hub_drive (self->demo, eit_hub_monitor_get_connection (monitor));
+      eit_hub_monitor_set_token (monitor, eit_demo_hub_get_token (self->demo));
+    }
+  g_object_set (self->demo_config,
+                "url", eit_demo_hub_get_url (self->demo),
+                "pinned-fingerprint", eit_demo_hub_get_fingerprint (self->demo),
+                NULL);
+}
+
+static void
+start_demo (EitMonitorApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->demo = eit_demo_hub_new ();
+  if (self->bench)
+    g_object_set (self->demo, "traffic", FALSE, "drop-interval", 0, NULL);
+  if (!eit_demo_hub_start (self->demo, &error))
+    {
+      g_warning ("The demo hub did not start: %s", error->message);
+      self->demo_error = g_strdup_printf (_("The demo hub could not start (%s). Add a hub to "
+                                            "watch it instead."), error->message);
+      g_clear_object (&self->demo);
+      return;
+    }
+
+  self->demo_config = eit_hub_config_new_demo (eit_demo_hub_get_url (self->demo),
+                                               eit_demo_hub_get_fingerprint (self->demo));
+  self->demo_url_handler = g_signal_connect_swapped (self->demo, "notify::url",
+                                                     G_CALLBACK (demo_url_cb), self);
+  eit_hub_store_add (self->store, self->demo_config);
+}
+
+static void
+stop_demo (EitMonitorApplication *self)
+{
+  if (self->demo_config != NULL)
+    {
+      eit_hub_store_remove (self->store, self->demo_config);
+      g_clear_object (&self->demo_config);
+    }
+  if (self->demo != NULL)
+    {
+      g_clear_signal_handler (&self->demo_url_handler, self->demo);
+      eit_demo_hub_stop (self->demo);
+      g_clear_object (&self->demo);
+    }
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  EitMonitorApplication *self = user_data;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL;)
+    {
+      GtkWindow *window = l->data;
+      l = l->next;
+      gtk_window_close (window);
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  EitMonitorApplication *self = user_data;
+  const char *developers[] = { _("The Eit Hub Monitor contributors"), NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", get_main_window (self),
+                        "application-name", _("Eit Hub Monitor"),
+                        "application-icon", APP_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Eit Hub Monitor contributors"),
+                        "developers", developers,
+                        "comments", _("Watch the health of Eit hub connections live: connection "
+                                      "state, message traffic and back-off metrics."),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "copyright", "© 2025 The Eit Hub Monitor contributors",
+                        "debug-info", "profile: " PROFILE "\n",
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  EitMonitorApplication *self = user_data;
+  GtkWidget *window = eit_preferences_window_new (get_main_window (self), self->settings);
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+shortcuts_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  GtkWindow *window = get_main_window (EIT_MONITOR_APPLICATION (user_data));
+
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+}
+
+static void
+remove_hub_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  EitMonitorApplication *self = user_data;
+  EitHubConfig *config = eit_hub_store_lookup (self->store, g_variant_get_string (parameter, NULL));
+
+  if (config != NULL)
+    eit_monitor_application_remove_hub (self, config);
+}
+
+static void
+show_hub_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  EitMonitorApplication *self = user_data;
+  EitHubConfig *config = eit_hub_store_lookup (self->store, g_variant_get_string (parameter, NULL));
+
+  g_application_activate (G_APPLICATION (self));
+  if (config != NULL && get_main_window (self) != NULL)
+    eit_monitor_window_select_hub (EIT_MONITOR_WINDOW (get_main_window (self)), config);
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", quit_action },
+  { "about", about_action },
+  { "preferences", preferences_action },
+  { "shortcuts", shortcuts_action },
+  { "remove-hub", remove_hub_action, "s" },
+  { "show-hub", show_hub_action, "s" },
+};
+
+static const struct { const char *action; const char *accels[3]; } app_accels[] = {
+  { "app.quit", { "<Control>q", NULL } },
+  { "app.preferences", { "<Control>comma", NULL } },
+  { "win.show-help-overlay", { "<Control>question", NULL } },
+  { "win.add-hub", { "<Control>n", NULL } },
+  { "win.edit-hub", { "<Control>e", NULL } },
+  { "win.export", { "<Control>s", NULL } },
+  { "win.connect", { "<Control><Shift>c", NULL } },
+  { "win.disconnect", { "<Control><Shift>d", NULL } },
+  { "win.cycle-now", { "<Control><Shift>r", NULL } },
+  { "win.view('connection')", { "<Alt>1", NULL } },
+  { "win.view('traffic')", { "<Alt>2", NULL } },
+  { "win.view('backoff')", { "<Alt>3", NULL } },
+  { "win.search-log", { "<Control>f", NULL } },
+  { "win.pause-log", { "<Control>p", NULL } },
+  { "window.close", { "<Control>w", NULL } },
+};
+
+static void
+bench_finished_cb (EitMonitorBench       *bench,
+                   EitMonitorApplication *self)
+{
+  self->exit_status = eit_monitor_bench_passed (bench) ? 0 : 3;
+  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+}
+
+static void
+eit_monitor_application_startup (GApplication *application)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (application);
+
+  G_APPLICATION_CLASS (eit_monitor_application_parent_class)->startup (application);
+
+  gtk_window_set_default_icon_name (APP_ID);
+  self->settings = g_settings_new (EIT_SETTINGS_SCHEMA);
+  self->color_scheme_handler = g_signal_connect_swapped (self->settings, "changed::color-scheme",
+                                                         G_CALLBACK (apply_color_scheme), self);
+  self->log_limit_handler = g_signal_connect_swapped (self->settings, "changed::log-limit",
+                                                      G_CALLBACK (apply_log_limit), self);
+  apply_color_scheme (self);
+
+  self->store = eit_hub_store_new (self->settings);
+  self->store_handler = g_signal_connect_swapped (self->store, "items-changed",
+                                                  G_CALLBACK (store_changed_cb), self);
+  sync_monitors (self);
+
+  if (self->bench ||
+      (eit_hub_store_get_n_configured (self->store) == 0 &&
+       g_settings_get_boolean (self->settings, "demo-hub")))
+    start_demo (self);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries), self);
+  for (guint i = 0; i < G_N_ELEMENTS (app_accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), app_accels[i].action,
+                                           app_accels[i].accels);
+}
+
+static void
+eit_monitor_application_activate (GApplication *application)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (application);
+  GtkWindow *window = get_main_window (self);
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (eit_monitor_window_new (self));
+      if (self->bench && self->demo != NULL)
+        {
+          EitHubMonitor *monitor = g_hash_table_lookup (self->monitors, self->demo_config);
+
+          eit_monitor_window_select_hub (EIT_MONITOR_WINDOW (window), self->demo_config);
+          eit_monitor_window_show_view (EIT_MONITOR_WINDOW (window), "traffic");
+          self->bench_runner = eit_monitor_bench_new (&self->bench_options);
+          g_signal_connect (self->bench_runner, "finished", G_CALLBACK (bench_finished_cb), self);
+          eit_monitor_bench_start (self->bench_runner, EIT_MONITOR_WINDOW (window),
+                                   eit_demo_hub_get_server (self->demo), monitor);
+        }
+    }
+  gtk_window_present (window);
+}
+
+static void
+eit_monitor_application_shutdown (GApplication *application)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (application);
+
+  g_clear_object (&self->bench_runner);
+  if (self->store != NULL)
+    {
+      g_clear_signal_handler (&self->store_handler, self->store);
+      stop_demo (self);
+    }
+  g_hash_table_remove_all (self->monitors);
+  if (self->settings != NULL)
+    {
+      g_clear_signal_handler (&self->color_scheme_handler, self->settings);
+      g_clear_signal_handler (&self->log_limit_handler, self->settings);
+    }
+
+  G_APPLICATION_CLASS (eit_monitor_application_parent_class)->shutdown (application);
+}
+
+static int
+eit_monitor_application_handle_local_options (GApplication *application,
+                                              GVariantDict *options)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (application);
+  guint value;
+  const char *path;
+
+  if (g_variant_dict_lookup (options, "version", "b", NULL))
+    {
+      g_print ("eithub-monitor %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_lookup (options, "bench", "b", NULL))
+    {
+      self->bench = TRUE;
+      /* A benchmark is a process of its own, never a second window. */
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+  if (g_variant_dict_lookup (options, "bench-rate", "i", &value))
+    self->bench_options.rate = value;
+  if (g_variant_dict_lookup (options, "bench-seconds", "i", &value))
+    self->bench_options.seconds = value;
+  if (g_variant_dict_lookup (options, "bench-warmup", "i", &value))
+    self->bench_options.warmup = value;
+  if (g_variant_dict_lookup (options, "bench-size", "i", &value))
+    self->bench_options.size = value;
+  if (g_variant_dict_lookup (options, "bench-json", "&s", &path))
+    self->bench_options.json_out = g_strdup (path);
+
+  return -1;
+}
+
+static void
+eit_monitor_application_dispose (GObject *object)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (object);
+
+  g_clear_object (&self->bench_runner);
+  if (self->store != NULL)
+    {
+      g_clear_signal_handler (&self->store_handler, self->store);
+      stop_demo (self);
+    }
+  if (self->monitors != NULL)
+    g_hash_table_remove_all (self->monitors);
+  if (self->settings != NULL)
+    {
+      g_clear_signal_handler (&self->color_scheme_handler, self->settings);
+      g_clear_signal_handler (&self->log_limit_handler, self->settings);
+    }
+  g_clear_object (&self->store);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (eit_monitor_application_parent_class)->dispose (object);
+}
+
+static void
+eit_monitor_application_finalize (GObject *object)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (object);
+
+  g_clear_pointer (&self->monitors, g_hash_table_unref);
+  g_clear_pointer (&self->notified, g_hash_table_unref);
+  g_free (self->demo_error);
+  g_free (self->bench_options.json_out);
+
+  G_OBJECT_CLASS (eit_monitor_application_parent_class)->finalize (object);
+}
+
+static void
+eit_monitor_application_class_init (EitMonitorApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = eit_monitor_application_dispose;
+  object_class->finalize = eit_monitor_application_finalize;
+  app_class->startup = eit_monitor_application_startup;
+  app_class->activate = eit_monitor_application_activate;
+  app_class->shutdown = eit_monitor_application_shutdown;
+  app_class->handle_local_options = eit_monitor_application_handle_local_options;
+}
+
+static void
+eit_monitor_application_init (EitMonitorApplication *self)
+{
+  static const GOptionEntry options[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { "bench", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+      "Run the load benchmark on the demo hub and exit", NULL },
+    { "bench-rate", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
+      "Messages per second into the monitor (20000)", "N" },
+    { "bench-seconds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
+      "Seconds to measure (60)", "S" },
+    { "bench-warmup", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
+      "Seconds of traffic before measuring (3)", "S" },
+    { "bench-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
+      "Approximate message size in bytes (120)", "BYTES" },
+    { "bench-json", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
+      "Also write the figures to this JSON file", "FILE" },
+    { NULL }
+  };
+
+  self->monitors = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, drop_monitor);
+  self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->bench_options.rate = 20000;
+  self->bench_options.seconds = 60;
+  self->bench_options.warmup = 3;
+  self->bench_options.size = 120;
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+}
+
+EitMonitorApplication *
+eit_monitor_application_new (const char        *application_id,
+                             GApplicationFlags  flags)
+{
+  return g_object_new (EIT_TYPE_MONITOR_APPLICATION,
+                       "application-id", application_id,
+                       "flags", flags,
+                       "resource-base-path", "/io/github/eithub/Monitor",
+                       NULL);
+}
+
+GSettings *
+eit_monitor_application_get_settings (EitMonitorApplication *self)
+{
+  g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+EitHubStore *
+eit_monitor_application_get_store (EitMonitorApplication *self)
+{
+  g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (self), NULL);
+  return self->store;
+}
+
+EitHubMonitor *
+eit_monitor_application_get_monitor (EitMonitorApplication *self,
+                                     EitHubConfig          *config)
+{
+  g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (self), NULL);
+  return config != NULL ? g_hash_table_lookup (self->monitors, config) : NULL;
+}
+
+EitDemoHub *
+eit_monitor_application_get_demo_hub (EitMonitorApplication *self)
+{
+  g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (self), NULL);
+  return self->demo;
+}
+
+const char *
+eit_monitor_application_get_demo_error (EitMonitorApplication *self)
+{
+  g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (self), NULL);
+  return self->demo_error;
+}
+
+static void
+token_cleared_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hub_id = user_data;
+
+  if (!eit_token_store_clear_finish (result, &error))
+    g_message ("The token of hub %s stays in the keyring: %s", hub_id, error->message);
+}
+
+void
+eit_monitor_application_remove_hub (EitMonitorApplication *self,
+                                    EitHubConfig          *config)
+{
+  g_autoptr(EitHubConfig) hold = NULL;
+
+  g_return_if_fail (EIT_IS_MONITOR_APPLICATION (self));
+  g_return_if_fail (EIT_IS_HUB_CONFIG (config));
+
+  hold = g_object_ref (config);
+  if (eit_hub_config_is_demo (config))
+    {
+      stop_demo (self);
+      return;
+    }
+  eit_token_store_clear_async (eit_hub_config_get_id (config), NULL, token_cleared_cb,
+                               g_strdup (eit_hub_config_get_id (config)));
+  eit_hub_store_remove (self->store, config);
+}
+
+guint
+eit_monitor_application_get_n_notifications (EitMonitorApplication *self)
+{
+  g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (self), 0);
+  return self->n_notifications;
+}
