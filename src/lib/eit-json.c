@@ -250,13 +250,32 @@ scan_string (Scanner      *s,
     {
       guint class;
 
-      /* Most bytes are plain ASCII: test four at a time. */
-      while (end - p >= 4 &&
-             (string_class[p[0]] | string_class[p[1]] |
-              string_class[p[2]] | string_class[p[3]]) == CH_PLAIN)
-        p += 4;
+      /* Most bytes are plain ASCII: unrolled by four, one bounds check for
+       * each four bytes. */
+      while (end - p >= 4)
+        {
+          if (string_class[p[0]] != CH_PLAIN)
+            goto special;
+          if (string_class[p[1]] != CH_PLAIN)
+            {
+              p += 1;
+              goto special;
+            }
+          if (string_class[p[2]] != CH_PLAIN)
+            {
+              p += 2;
+              goto special;
+            }
+          if (string_class[p[3]] != CH_PLAIN)
+            {
+              p += 3;
+              goto special;
+            }
+          p += 4;
+        }
       while (p < end && string_class[*p] == CH_PLAIN)
         p++;
+    special:
 
       if (p == end)
         return fail (s, open, "unterminated string");
@@ -397,6 +416,14 @@ scan_member_name (Scanner       *s,
   return p + 1;
 }
 
+/* The closing bracket of the innermost of level open containers. */
+static inline guchar
+closing_bracket (const guint64 *objects,
+                 guint          level)
+{
+  return (objects[(level - 1) / 64] >> ((level - 1) % 64)) & 1 ? '}' : ']';
+}
+
 /* One value, white space before it skipped (not after), inside depth
  * already open containers. Returns the byte after the value. */
 static const guchar *
@@ -407,11 +434,10 @@ scan_value (Scanner      *s,
   const guchar *end = s->end;
   guint64 objects[MAX_DEPTH / 64] = { 0, };  /* bit n set: level n is an object */
   guint level = 0;
+  guchar close = 0;  /* closing_bracket (objects, level), kept at hand */
 
   for (;;)
     {
-      gboolean object;
-
       p = skip_space (p, end);
       if (p == end)
         return fail_unexpected (s, p);
@@ -422,23 +448,32 @@ scan_value (Scanner      *s,
         case '[':
           if (depth + level == MAX_DEPTH)
             return fail (s, p, "nesting deeper than 128");
-          object = *p == '{';
-          if (object)
-            objects[level / 64] |= G_GUINT64_CONSTANT (1) << (level % 64);
+          if (*p == '{')
+            {
+              objects[level / 64] |= G_GUINT64_CONSTANT (1) << (level % 64);
+              close = '}';
+            }
           else
-            objects[level / 64] &= ~(G_GUINT64_CONSTANT (1) << (level % 64));
+            {
+              objects[level / 64] &= ~(G_GUINT64_CONSTANT (1) << (level % 64));
+              close = ']';
+            }
           level++;
 
           p = skip_space (p + 1, end);
-          if (p < end && *p == (object ? '}' : ']'))
+          if (p == end || *p != close)
             {
-              p++;
-              level--;
-              break;
+              if (close == '}' && (p = scan_member_name (s, p, NULL)) == NULL)
+                return NULL;
+              continue;
             }
-          if (object && (p = scan_member_name (s, p, NULL)) == NULL)
-            return NULL;
-          continue;
+
+          /* An empty container: a complete value. */
+          p++;
+          level--;
+          if (level > 0)
+            close = closing_bracket (objects, level);
+          break;
 
         case '"':
           p = scan_string (s, p);
@@ -478,18 +513,19 @@ scan_value (Scanner      *s,
           if (p == end)
             return fail_unexpected (s, p);
 
-          object = (objects[(level - 1) / 64] >> ((level - 1) % 64)) & 1;
           if (*p == ',')
             {
               p++;
-              if (object && (p = scan_member_name (s, skip_space (p, end), NULL)) == NULL)
+              if (close == '}' && (p = scan_member_name (s, skip_space (p, end), NULL)) == NULL)
                 return NULL;
               break;
             }
-          if (*p != (object ? '}' : ']'))
+          if (*p != close)
             return fail_unexpected (s, p);
           p++;
           level--;
+          if (level > 0)
+            close = closing_bracket (objects, level);
         }
     }
 }

@@ -4,6 +4,7 @@
 #include "eit-tls.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
@@ -25,7 +26,7 @@ gnutls_failed (int          ret,
     return FALSE;
 
   g_set_error (error, EIT_ERROR, EIT_ERROR_FAILED,
-               "cannot make a self-signed certificate: %s failed: %s",
+               _("cannot make a self-signed certificate: %s failed: %s"),
                what, gnutls_strerror (ret));
   return TRUE;
 }
@@ -52,6 +53,7 @@ eit_tls_generate_self_signed (const char  *common_name,
   g_auto (gnutls_x509_crt_t) crt = NULL;
   /* 127.0.0.1 as the 4 raw bytes an iPAddress SAN holds. */
   static const guint8 loopback[4] = { 127, 0, 0, 1 };
+  static const char localhost[] = "localhost";
   guint8 serial[16];
   gnutls_datum_t datum = { NULL, 0 };
   g_autofree char *cert_text = NULL;
@@ -87,21 +89,24 @@ eit_tls_generate_self_signed (const char  *common_name,
   now = time (NULL);
   if (gnutls_failed (gnutls_x509_crt_set_version (crt, 3), "version", error) ||
       gnutls_failed (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), "serial", error) ||
-      gnutls_failed (gnutls_x509_crt_set_activation_time (crt, now - 60), "activation time", error) ||
+      gnutls_failed (gnutls_x509_crt_set_activation_time (crt, now - 60), "activation time",
+                     error) ||
       gnutls_failed (gnutls_x509_crt_set_expiration_time (crt, now + (time_t) days * 24 * 3600),
                      "expiration time", error) ||
       gnutls_failed (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0,
                                                     common_name, strlen (common_name)),
                      "common name", error) ||
       gnutls_failed (gnutls_x509_crt_set_key (crt, key), "public key", error) ||
-      gnutls_failed (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, "localhost",
-                                                           strlen ("localhost"), GNUTLS_FSAN_APPEND),
+      gnutls_failed (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, localhost,
+                                                           strlen (localhost), GNUTLS_FSAN_APPEND),
                      "DNS subject alt name", error) ||
       gnutls_failed (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, loopback,
                                                            sizeof loopback, GNUTLS_FSAN_APPEND),
                      "IP subject alt name", error) ||
-      gnutls_failed (gnutls_x509_crt_set_basic_constraints (crt, 0, -1), "basic constraints", error) ||
-      gnutls_failed (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "key usage", error) ||
+      gnutls_failed (gnutls_x509_crt_set_basic_constraints (crt, 0, -1), "basic constraints",
+                     error) ||
+      gnutls_failed (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "key usage",
+                     error) ||
       gnutls_failed (gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
                      "key purpose", error) ||
       gnutls_failed (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), "signing", error))
@@ -112,7 +117,8 @@ eit_tls_generate_self_signed (const char  *common_name,
     return FALSE;
   cert_text = datum_to_string (&datum);
 
-  ret = gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &datum);
+  ret = gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
+                                           &datum);
   if (gnutls_failed (ret, "key export", error))
     return FALSE;
 
@@ -159,8 +165,9 @@ pin_error (GError     **error,
            const char  *problem)
 {
   g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
-               "the certificate pin \"%s\" is not valid (%s): write it as \"sha256:\" followed by "
-               "%d hex digits (colons between them are allowed), as eithub-hub prints it",
+               _("the certificate pin \"%s\" is not valid (%s): write it as \"sha256:\" "
+                 "followed by %d hex digits (colons between them are allowed), as eithub-hub "
+                 "prints it"),
                pin, problem, PIN_HEX_DIGITS);
   return FALSE;
 }
@@ -177,7 +184,7 @@ eit_tls_normalize_pin (const char  *pin,
 
   if (pin == NULL)
     {
-      pin_error (error, "", "it is empty");
+      pin_error (error, "", _("it is empty"));
       return NULL;
     }
 
@@ -185,13 +192,13 @@ eit_tls_normalize_pin (const char  *pin,
   trimmed = g_strstrip (g_strdup (pin));
   if (*trimmed == '\0')
     {
-      pin_error (error, pin, "it is empty");
+      pin_error (error, pin, _("it is empty"));
       return NULL;
     }
 
   if (g_ascii_strncasecmp (trimmed, PIN_PREFIX, strlen (PIN_PREFIX)) != 0)
     {
-      pin_error (error, pin, "it does not start with \"sha256:\"");
+      pin_error (error, pin, _("it does not start with \"sha256:\""));
       return NULL;
     }
 
@@ -204,9 +211,13 @@ eit_tls_normalize_pin (const char  *pin,
         continue;
       if (!g_ascii_isxdigit (*p))
         {
-          g_autofree char *problem = g_strdup_printf ("'%c' is not a hex digit", *p);
+          g_autofree char *problem = NULL;
 
-          pin_error (error, pin, g_ascii_isprint (*p) ? problem : "it holds a character that is not a hex digit");
+          if (g_ascii_isprint (*p))
+            problem = g_strdup_printf (_("'%c' is not a hex digit"), *p);
+          else
+            problem = g_strdup (_("it holds a character that is not a hex digit"));
+          pin_error (error, pin, problem);
           return NULL;
         }
       if (++digits <= PIN_HEX_DIGITS)
@@ -215,7 +226,7 @@ eit_tls_normalize_pin (const char  *pin,
 
   if (digits != PIN_HEX_DIGITS)
     {
-      g_autofree char *problem = g_strdup_printf ("it has %u hex digits", digits);
+      g_autofree char *problem = g_strdup_printf (_("it has %u hex digits"), digits);
 
       pin_error (error, pin, problem);
       return NULL;

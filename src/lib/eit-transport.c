@@ -4,6 +4,7 @@
 #include "eit-transport.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "eit-error.h"
 #include "eit-marshal.h"
@@ -111,8 +112,10 @@ websocket_message_cb (SoupWebsocketConnection *websocket,
 
   if (len > self->frame_limit)
     {
-      g_autofree char *reason = g_strdup_printf ("message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %"
-                                                 G_GUINT64_FORMAT, len, self->frame_limit);
+      g_autofree char *reason = NULL;
+
+      reason = g_strdup_printf ("message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %"
+                                G_GUINT64_FORMAT, len, self->frame_limit);
 
       refuse (self, EIT_CLOSE_TOO_BIG, reason);
       return;
@@ -155,7 +158,8 @@ websocket_closed_cb (SoupWebsocketConnection *websocket,
     }
 
   g_debug ("transport %p closed: code %u, reason \"%s\", %s", self, self->close_code,
-           self->close_reason ? self->close_reason : "", self->closed_locally ? "by us" : "by the peer");
+           self->close_reason ? self->close_reason : "",
+           self->closed_locally ? "by us" : "by the peer");
 
   self->closed_emitted = TRUE;
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
@@ -194,7 +198,9 @@ set_tls_details (EitTransport        *self,
   g_free (self->tls_cipher);
   self->tls_cipher = g_strdup (cipher);
   g_free (self->peer_fingerprint);
-  self->peer_fingerprint = peer_certificate ? eit_tls_certificate_fingerprint (peer_certificate) : NULL;
+  self->peer_fingerprint = NULL;
+  if (peer_certificate != NULL)
+    self->peer_fingerprint = eit_tls_certificate_fingerprint (peer_certificate);
 }
 
 static EitTransport *
@@ -203,20 +209,24 @@ transport_new (SoupWebsocketConnection *websocket,
                guint64                  max_message_size)
 {
   EitTransport *self = g_object_new (EIT_TYPE_TRANSPORT, NULL);
+  guint64 libsoup_limit;
 
   self->websocket = g_object_ref (websocket);
   self->mode = mode;
   self->frame_limit = frame_limit_for (mode, max_message_size);
   self->last_receive_time = g_get_monotonic_time ();
 
-  soup_websocket_connection_set_max_incoming_payload_size (websocket,
-                                                           MAX (self->frame_limit * LIBSOUP_LIMIT_FACTOR,
-                                                                self->frame_limit + LIBSOUP_LIMIT_SLACK));
+  libsoup_limit = MAX (self->frame_limit * LIBSOUP_LIMIT_FACTOR,
+                       self->frame_limit + LIBSOUP_LIMIT_SLACK);
+  soup_websocket_connection_set_max_incoming_payload_size (websocket, libsoup_limit);
 
-  self->message_handler = g_signal_connect (websocket, "message", G_CALLBACK (websocket_message_cb), self);
+  self->message_handler =
+    g_signal_connect (websocket, "message", G_CALLBACK (websocket_message_cb), self);
   self->pong_handler = g_signal_connect (websocket, "pong", G_CALLBACK (websocket_pong_cb), self);
-  self->error_handler = g_signal_connect (websocket, "error", G_CALLBACK (websocket_error_cb), self);
-  self->closed_handler = g_signal_connect (websocket, "closed", G_CALLBACK (websocket_closed_cb), self);
+  self->error_handler =
+    g_signal_connect (websocket, "error", G_CALLBACK (websocket_error_cb), self);
+  self->closed_handler =
+    g_signal_connect (websocket, "closed", G_CALLBACK (websocket_closed_cb), self);
 
   return self;
 }
@@ -303,13 +313,13 @@ describe_certificate_errors (GTlsCertificateFlags errors)
     GTlsCertificateFlags flag;
     const char *text;
   } descriptions[] = {
-    { G_TLS_CERTIFICATE_UNKNOWN_CA, "self-signed or signed by an unknown authority" },
-    { G_TLS_CERTIFICATE_BAD_IDENTITY, "issued for another host name" },
-    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "not valid yet" },
-    { G_TLS_CERTIFICATE_EXPIRED, "expired" },
-    { G_TLS_CERTIFICATE_REVOKED, "revoked" },
-    { G_TLS_CERTIFICATE_INSECURE, "signed with an insecure algorithm" },
-    { G_TLS_CERTIFICATE_GENERIC_ERROR, "invalid" },
+    { G_TLS_CERTIFICATE_UNKNOWN_CA, N_("self-signed or signed by an unknown authority") },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, N_("issued for another host name") },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, N_("not valid yet") },
+    { G_TLS_CERTIFICATE_EXPIRED, N_("expired") },
+    { G_TLS_CERTIFICATE_REVOKED, N_("revoked") },
+    { G_TLS_CERTIFICATE_INSECURE, N_("signed with an insecure algorithm") },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, N_("invalid") },
   };
   g_autoptr (GString) text = g_string_new (NULL);
 
@@ -319,10 +329,10 @@ describe_certificate_errors (GTlsCertificateFlags errors)
         continue;
       if (text->len > 0)
         g_string_append (text, ", ");
-      g_string_append (text, descriptions[i].text);
+      g_string_append (text, _(descriptions[i].text));
     }
   if (text->len == 0)
-    g_string_append (text, "not accepted");
+    g_string_append (text, _("not accepted"));
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -345,8 +355,8 @@ check_certificate (ConnectData          *data,
       if (g_strcmp0 (fingerprint, data->pin) == 0)
         return TRUE;
       g_set_error (error, EIT_ERROR, EIT_ERROR_PIN_MISMATCH,
-                   "the hub's certificate %s does not match the pinned %s: check the pin, or pin the "
-                   "new certificate if the hub's certificate was replaced on purpose",
+                   _("the hub's certificate %s does not match the pinned %s: check the pin, or "
+                     "pin the new certificate if the hub's certificate was replaced on purpose"),
                    fingerprint, data->pin);
       return FALSE;
 
@@ -362,10 +372,13 @@ check_certificate (ConnectData          *data,
                                               NULL, &local_error);
         if (errors == 0 && local_error == NULL)
           return TRUE;
-        problem = local_error ? g_strdup (local_error->message) : describe_certificate_errors (errors);
+        if (local_error != NULL)
+          problem = g_strdup (local_error->message);
+        else
+          problem = describe_certificate_errors (errors);
         g_set_error (error, EIT_ERROR, EIT_ERROR_TLS,
-                     "the hub's certificate is not trusted by the CA file %s (%s): give the CA file that "
-                     "issued it, or pin it with %s",
+                     _("the hub's certificate is not trusted by the CA file %s (%s): give the CA "
+                       "file that issued it, or pin it with %s"),
                      data->ca_file, problem, fingerprint);
         return FALSE;
       }
@@ -379,7 +392,8 @@ check_certificate (ConnectData          *data,
           return TRUE;
         problem = describe_certificate_errors (system_errors);
         g_set_error (error, EIT_ERROR, EIT_ERROR_TLS,
-                     "the hub's certificate is not trusted (%s): pin it with %s or give its CA file",
+                     _("the hub's certificate is not trusted (%s): pin it with %s or give its CA "
+                       "file"),
                      problem, fingerprint);
         return FALSE;
       }
@@ -446,40 +460,41 @@ map_refused_upgrade (ConnectData *data,
     case SOUP_STATUS_UNAUTHORIZED:
       if (!data->has_token)
         return g_error_new (EIT_ERROR, EIT_ERROR_AUTH,
-                            "the hub requires a token (401 Unauthorized): give the token from the hub's "
-                            "token file");
+                            _("the hub requires a token (401 Unauthorized): give the token from "
+                              "the hub's token file"));
       return g_error_new (EIT_ERROR, EIT_ERROR_AUTH,
-                          "the hub refused the token (401 Unauthorized): check the token");
+                          _("the hub refused the token (401 Unauthorized): check the token"));
 
     case SOUP_STATUS_FORBIDDEN:
       return g_error_new (EIT_ERROR, EIT_ERROR_FORBIDDEN,
-                          "the hub refused this client's origin (403 Forbidden): add the origin to the "
-                          "hub's allowed origins");
+                          _("the hub refused this client's origin (403 Forbidden): add the origin "
+                            "to the hub's allowed origins"));
 
     case 429: /* Too Many Requests: libsoup 3.2 has no name for it */
       {
-        const char *retry_after = soup_message_headers_get_one (soup_message_get_response_headers (data->msg),
-                                                                "Retry-After");
+        SoupMessageHeaders *headers = soup_message_get_response_headers (data->msg);
+        const char *retry_after = soup_message_headers_get_one (headers, "Retry-After");
 
+        if (retry_after != NULL)
+          return g_error_new (EIT_ERROR, EIT_ERROR_TOO_MANY,
+                              _("the hub has too many connections for this token (429 Too Many "
+                                "Requests): close some of them or retry after %s s"), retry_after);
         return g_error_new (EIT_ERROR, EIT_ERROR_TOO_MANY,
-                            "the hub has too many connections for this token (429 Too Many Requests): "
-                            "close some of them or retry later%s%s%s",
-                            retry_after ? " (the hub says after " : "",
-                            retry_after ? retry_after : "",
-                            retry_after ? " s)" : "");
+                            _("the hub has too many connections for this token (429 Too Many "
+                              "Requests): close some of them or retry later"));
       }
 
     case 0:
     case SOUP_STATUS_SWITCHING_PROTOCOLS:
       return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
-                          "the server at %s did not complete the WebSocket handshake (%s): check that the "
-                          "URL points at an Eit hub",
+                          _("the server at %s did not complete the WebSocket handshake (%s): check "
+                            "that the URL points at an Eit hub"),
                           data->hostport, error->message);
 
     default:
       return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
-                          "the server at %s answered HTTP %u %s instead of a WebSocket upgrade: check that "
-                          "the URL points at an Eit hub",
+                          _("the server at %s answered HTTP %u %s instead of a WebSocket upgrade: "
+                            "check that the URL points at an Eit hub"),
                           data->hostport, status, phrase ? phrase : "");
     }
 }
@@ -499,20 +514,21 @@ map_connect_error (ConnectData *data,
 
   if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
     return g_error_new (EIT_ERROR, EIT_ERROR_TLS,
-                        "the server at %s does not speak TLS (%s): check the port; an Eit hub only "
-                        "speaks wss://", data->hostport, error->message);
+                        _("the server at %s does not speak TLS (%s): check the port; an Eit hub "
+                          "only speaks wss://"), data->hostport, error->message);
 
   if (error->domain == G_TLS_ERROR)
     return g_error_new (EIT_ERROR, EIT_ERROR_TLS,
-                        "the TLS handshake with %s failed (%s): check that the URL points at the hub's "
-                        "TLS port; an Eit hub only speaks wss://", data->hostport, error->message);
+                        _("the TLS handshake with %s failed (%s): check that the URL points at the "
+                          "hub's TLS port; an Eit hub only speaks wss://"),
+                        data->hostport, error->message);
 
   if (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR)
     return g_error_new (EIT_ERROR, EIT_ERROR_REFUSED,
-                        "cannot reach the hub at %s (%s): check that it is running and that the URL "
-                        "is right", data->hostport, error->message);
+                        _("cannot reach the hub at %s (%s): check that it is running and that the "
+                          "URL is right"), data->hostport, error->message);
 
-  return g_error_new (EIT_ERROR, EIT_ERROR_FAILED, "connecting to the hub at %s failed: %s",
+  return g_error_new (EIT_ERROR, EIT_ERROR_FAILED, _("connecting to the hub at %s failed: %s"),
                       data->hostport, error->message);
 }
 
@@ -547,12 +563,14 @@ websocket_connect_cb (GObject      *source,
    * handshake check has run; this second look is for strictness alone. */
   certificate = soup_message_get_tls_peer_certificate (data->msg);
   if (certificate == NULL ||
-      !check_certificate (data, certificate, soup_message_get_tls_peer_certificate_errors (data->msg), &error))
+      !check_certificate (data, certificate,
+                          soup_message_get_tls_peer_certificate_errors (data->msg), &error))
     {
       drop_websocket (websocket);
       if (error == NULL)
         error = g_error_new (EIT_ERROR, EIT_ERROR_TLS,
-                             "the hub at %s presented no certificate: check that the URL is right",
+                             _("the hub at %s presented no certificate: check that the URL is "
+                               "right"),
                              data->hostport);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -596,8 +614,8 @@ prepare_trust (ConnectData                *data,
       if (options->pin == NULL || *options->pin == '\0')
         {
           g_set_error_literal (error, EIT_ERROR, EIT_ERROR_CONFIG,
-                               "trust mode \"pinned\" needs a pin: give the hub's fingerprint "
-                               "(sha256:<64 hex digits>, printed by eithub-hub)");
+                               _("trust mode \"pinned\" needs a pin: give the hub's fingerprint "
+                                 "(sha256:<64 hex digits>, printed by eithub-hub)"));
           return FALSE;
         }
       data->pin = eit_tls_normalize_pin (options->pin, error);
@@ -610,8 +628,8 @@ prepare_trust (ConnectData                *data,
         if (options->ca_file == NULL || *options->ca_file == '\0')
           {
             g_set_error_literal (error, EIT_ERROR, EIT_ERROR_CONFIG,
-                                 "trust mode \"ca-file\" needs a CA file: give the path of a PEM file "
-                                 "holding the CA certificates to trust");
+                                 _("trust mode \"ca-file\" needs a CA file: give the path of a PEM "
+                                   "file holding the CA certificates to trust"));
             return FALSE;
           }
         data->ca_file = g_strdup (options->ca_file);
@@ -619,7 +637,8 @@ prepare_trust (ConnectData                *data,
         if (data->ca_database == NULL)
           {
             g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
-                         "cannot use the CA file %s (%s): give a readable PEM file of CA certificates",
+                         _("cannot use the CA file %s (%s): give a readable PEM file of CA "
+                           "certificates"),
                          options->ca_file, local_error->message);
             return FALSE;
           }
@@ -630,7 +649,8 @@ prepare_trust (ConnectData                *data,
       return TRUE;
 
     default:
-      g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG, "unknown trust mode %d", options->trust_mode);
+      g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG, _("unknown trust mode %d"),
+                   options->trust_mode);
       return FALSE;
     }
 }
@@ -661,23 +681,24 @@ eit_transport_connect_async (const EitTransportOptions *options,
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     {
       g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               "\"%s\" is not a valid hub URL: write it as wss://host:port/",
+                               _("\"%s\" is not a valid hub URL: write it as wss://host:port/"),
                                options->url ? options->url : "");
       return;
     }
   if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "wss") != 0)
     {
       g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               "only wss:// URLs are accepted: the Eit hub protocol requires TLS "
-                               "(got \"%s\")", options->url);
+                               _("only wss:// URLs are accepted: the Eit hub protocol requires TLS "
+                                 "(got \"%s\")"), options->url);
       return;
     }
 
   if (options->token != NULL && *options->token != '\0' && !token_is_valid (options->token))
     {
       g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               "the token is not valid: a token is 1 to %d characters from "
-                               "A-Z a-z 0-9 - _ . ~ (copy it from the hub's token file)", MAX_TOKEN_LENGTH);
+                               _("the token is not valid: a token is 1 to %d characters from "
+                                 "A-Z a-z 0-9 - _ . ~ (copy it from the hub's token file)"),
+                               MAX_TOKEN_LENGTH);
       return;
     }
 
@@ -725,7 +746,8 @@ eit_transport_connect_async (const EitTransportOptions *options,
   if (cancellable != NULL)
     {
       data->caller_cancellable = g_object_ref (cancellable);
-      data->caller_cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+      data->caller_cancelled_handler = g_cancellable_connect (cancellable,
+                                                              G_CALLBACK (caller_cancelled_cb),
                                                               data->cancellable, NULL);
     }
 
@@ -740,7 +762,8 @@ eit_transport_connect_finish (GAsyncResult  *result,
                               GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == eit_transport_connect_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == eit_transport_connect_async,
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -816,8 +839,11 @@ eit_transport_close (EitTransport *self,
                      gushort       code,
                      const char   *reason)
 {
+  SoupWebsocketConnectionType type;
+
   g_return_if_fail (EIT_IS_TRANSPORT (self));
-  g_return_if_fail (code != SOUP_WEBSOCKET_CLOSE_ABNORMAL && code != SOUP_WEBSOCKET_CLOSE_TLS_HANDSHAKE);
+  g_return_if_fail (code != SOUP_WEBSOCKET_CLOSE_ABNORMAL &&
+                    code != SOUP_WEBSOCKET_CLOSE_TLS_HANDSHAKE);
 
   /* CLOSING means a close frame went out already (ours or our answer to the
    * peer's); libsoup treats a second one as a programming error. */
@@ -826,11 +852,11 @@ eit_transport_close (EitTransport *self,
 
   /* libsoup forbids a client to send 1011 (RFC 6455 first reserved it for
    * servers); "going away" is the nearest code a client may send. */
-  if (code == EIT_CLOSE_INTERNAL_ERROR &&
-      soup_websocket_connection_get_connection_type (self->websocket) == SOUP_WEBSOCKET_CONNECTION_CLIENT)
+  type = soup_websocket_connection_get_connection_type (self->websocket);
+  if (code == EIT_CLOSE_INTERNAL_ERROR && type == SOUP_WEBSOCKET_CONNECTION_CLIENT)
     code = EIT_CLOSE_GOING_AWAY;
-  if (code == SOUP_WEBSOCKET_CLOSE_NO_EXTENSION &&
-      soup_websocket_connection_get_connection_type (self->websocket) == SOUP_WEBSOCKET_CONNECTION_SERVER)
+  /* And 1010 (an extension the server refused) to servers. */
+  if (code == SOUP_WEBSOCKET_CLOSE_NO_EXTENSION && type == SOUP_WEBSOCKET_CONNECTION_SERVER)
     code = EIT_CLOSE_INTERNAL_ERROR;
 
   self->closed_locally = TRUE;

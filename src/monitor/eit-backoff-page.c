@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "eit-monitor-resources.h"
 #include "eit-backoff-page.h"
 #include "eit-format.h"
 #include "eit-line-layer.h"
@@ -257,6 +258,7 @@ eit_backoff_page_class_init (EitBackoffPageClass *klass)
   object_class->dispose = eit_backoff_page_dispose;
 
   g_type_ensure (EIT_TYPE_CHART);
+  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-backoff-page.ui");
   gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, stack);

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "eit-monitor-resources.h"
 #include "eit-composer.h"
 #include "eit-error.h"
 #include "eit-format.h"
@@ -256,6 +257,7 @@ eit_composer_class_init (EitComposerClass *klass)
   object_class->dispose = eit_composer_dispose;
   object_class->finalize = eit_composer_finalize;
 
+  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, EitComposer, text_view);

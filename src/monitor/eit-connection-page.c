@@ -4,6 +4,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "eit-monitor-resources.h"
 #include "eit-connection-page.h"
 #include "eit-format.h"
 #include "eit-state-band.h"
@@ -405,6 +406,7 @@ eit_connection_page_class_init (EitConnectionPageClass *klass)
   object_class->finalize = eit_connection_page_finalize;
 
   g_type_ensure (EIT_TYPE_STATE_BAND);
+  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, EitConnectionPage, state_dot);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "eit-monitor-resources.h"
 #include "eit-format.h"
 #include "eit-message-log-view.h"
 
@@ -496,6 +497,7 @@ eit_message_log_view_class_init (EitMessageLogViewClass *klass)
   properties[PROP_SEARCH] = g_param_spec_string ("search", NULL, NULL, "", rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-message-log-view.ui");
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, pause_button);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "eit-monitor-resources.h"
 #include "eit-hub-session.h"
 #include "eit-monitor-application.h"
 #include "eit-monitor-bench.h"
@@ -543,6 +544,8 @@ eit_monitor_application_class_init (EitMonitorApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  eit_monitor_ensure_resources ();
 
   object_class->dispose = eit_monitor_application_dispose;
   object_class->finalize = eit_monitor_application_finalize;

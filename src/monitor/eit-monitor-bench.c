@@ -293,7 +293,7 @@ report (EitMonitorBench *self)
 
       json_builder_begin_object (b);
 #define NUM(name, value) G_STMT_START { json_builder_set_member_name (b, name); \
-        json_builder_add_double_value (b, isnan (value) ? -1 : (value)); } G_STMT_END
+        double _v = (double) (value); json_builder_add_double_value (b, isnan (_v) ? -1 : _v); } G_STMT_END
       NUM ("target_rate", self->options.rate);
       NUM ("seconds", seconds);
       NUM ("received_rate", in_rate);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "eit-monitor-resources.h"
 #include "eit-hub-row.h"
 #include "eit-monitor-window-private.h"
 #include "eit-state-band.h"
@@ -201,13 +202,10 @@ close_request_cb (EitMonitorWindow *self)
   return FALSE;
 }
 
+/* After construction: "application" is not a construct property. */
 static void
-eit_monitor_window_constructed (GObject *object)
+setup (EitMonitorWindow *self)
 {
-  EitMonitorWindow *self = EIT_MONITOR_WINDOW (object);
-
-  G_OBJECT_CLASS (eit_monitor_window_parent_class)->constructed (object);
-
   self->application = EIT_MONITOR_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   g_assert (self->application != NULL);
   self->settings = g_object_ref (eit_monitor_application_get_settings (self->application));
@@ -273,7 +271,6 @@ eit_monitor_window_class_init (EitMonitorWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = eit_monitor_window_constructed;
   object_class->dispose = eit_monitor_window_dispose;
   object_class->finalize = eit_monitor_window_finalize;
 
@@ -281,6 +278,7 @@ eit_monitor_window_class_init (EitMonitorWindowClass *klass)
   g_type_ensure (EIT_TYPE_TRAFFIC_PAGE);
   g_type_ensure (EIT_TYPE_BACKOFF_PAGE);
 
+  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-monitor-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, toast_overlay);
@@ -310,7 +308,13 @@ eit_monitor_window_init (EitMonitorWindow *self)
 EitMonitorWindow *
 eit_monitor_window_new (EitMonitorApplication *application)
 {
-  return g_object_new (EIT_TYPE_MONITOR_WINDOW, "application", application, NULL);
+  EitMonitorWindow *self;
+
+  g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (application), NULL);
+
+  self = g_object_new (EIT_TYPE_MONITOR_WINDOW, "application", application, NULL);
+  setup (self);
+  return self;
 }
 
 void

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "eit-monitor-resources.h"
 #include "eit-line-layer.h"
 #include "eit-traffic-page.h"
 
@@ -56,6 +57,7 @@ eit_traffic_page_class_init (EitTrafficPageClass *klass)
   g_type_ensure (EIT_TYPE_CHART);
   g_type_ensure (EIT_TYPE_MESSAGE_LOG_VIEW);
   g_type_ensure (EIT_TYPE_COMPOSER);
+  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-traffic-page.ui");
   gtk_widget_class_bind_template_child (widget_class, EitTrafficPage, messages_chart);

@@ -82,12 +82,12 @@ test_connect_timer_cleared (void)
 
   /* A connect timer left armed after the attempt succeeded would close the
    * NEW connection when it fires: the classic reconnecting-client bug. */
-  g_object_set (connection, "connect-timeout", 150, NULL);
   eit_connection_connect (connection);
   g_assert_true (eit_test_wait_until (eit_connection_is_connected (connection), 5000));
+  g_object_set (connection, "connect-timeout", 400, NULL);
   eit_connection_cycle_now (connection);
   g_assert_true (eit_test_wait_until ((g_object_get (connection, "cycles", &cycles, NULL), cycles == 1), 5000));
-  eit_test_run_for (500);
+  eit_test_run_for (800);
   g_object_get (connection, "reconnects", &reconnects, NULL);
   g_assert_cmpuint (reconnects, ==, 0);
   g_assert_cmpint (eit_connection_get_state (connection), ==, EIT_CONNECTION_STATE_CONNECTED);

@@ -668,7 +668,7 @@ test_refusals_mapped (Fixture       *f,
     { "status-403", EIT_ERROR_FORBIDDEN, "the hub refused this client's origin (403 Forbidden)" },
     { "status-429", EIT_ERROR_TOO_MANY,
       "the hub has too many connections for this token (429 Too Many Requests): close some of them or "
-      "retry later (the hub says after 3 s)" },
+      "retry after 3 s" },
     { "status-500", EIT_ERROR_NOT_WEBSOCKET, "answered HTTP 500 Internal Server Error instead of a WebSocket upgrade" },
   };
 
@@ -1009,6 +1009,30 @@ test_closed_once (Fixture       *f,
 }
 
 static void
+test_close_internal_error (Fixture       *f,
+                           gconstpointer  data)
+{
+  EitTransportOptions options = pinned_options (f);
+  EitTransport *server_side;
+  EitTransport *client;
+
+  /* libsoup 3.2 lets only a server send 1011: a client's becomes 1001. */
+  client = connect_pair (f, &options, &server_side);
+  eit_transport_close (client, EIT_CLOSE_INTERNAL_ERROR, "internal error");
+  WAIT_FOR (observed (server_side)->n_closed == 1);
+  g_assert_cmpuint (eit_transport_get_close_code (server_side), ==, EIT_CLOSE_GOING_AWAY);
+  g_assert_cmpstr (eit_transport_get_close_reason (server_side), ==, "internal error");
+  WAIT_FOR (observed (client)->n_closed == 1);
+  finalize_transport (client);
+
+  client = connect_pair (f, &options, &server_side);
+  eit_transport_close (server_side, EIT_CLOSE_INTERNAL_ERROR, "internal error");
+  WAIT_FOR (observed (client)->n_closed == 1);
+  g_assert_cmpuint (eit_transport_get_close_code (client), ==, EIT_CLOSE_INTERNAL_ERROR);
+  finalize_transport (client);
+}
+
+static void
 test_dispose_open (Fixture       *f,
                    gconstpointer  data)
 {
@@ -1074,6 +1098,7 @@ main (int   argc,
   ADD ("abort", test_abort);
   ADD ("server-abort", test_server_abort);
   ADD ("closed-once", test_closed_once);
+  ADD ("close-internal-error", test_close_internal_error);
   ADD ("dispose-open", test_dispose_open);
   ADD ("cancelled", test_cancelled);
 
