@@ -596,7 +596,17 @@ eit_flow_receive (EitFlow           *self,
   switch (envelope->type)
     {
     case EIT_ENVELOPE_DATA:
-      return receive_data (self, from, envelope, bodies);
+      if (!receive_data (self, from, envelope, bodies))
+        return FALSE;
+      /* Whatever the application sent while handling these messages (an
+       * echo, a reply) is complete now: send it in this iteration rather
+       * than the next, which saves a poll per hop in request/response. */
+      if (self->flush_id != 0)
+        {
+          g_clear_handle_id (&self->flush_id, g_source_remove);
+          flush (self);
+        }
+      return TRUE;
 
     case EIT_ENVELOPE_ACK:
       if (!envelope->has_ack)
