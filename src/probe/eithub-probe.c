@@ -751,6 +751,13 @@ on_transition (EitConnection      *connection,
       put_string (out, "tls_version", tls_version);
       put_string (out, "peer_fingerprint", peer_fingerprint);
     }
+  else if (new_state == EIT_CONNECTION_STATE_BACKING_OFF)
+    {
+      guint backoff_delay;
+
+      g_object_get (connection, "backoff-delay", &backoff_delay, NULL);
+      put_uint (out, "backoff_delay_ms", backoff_delay);
+    }
   event_end (self, TRUE);
 
   switch (new_state)
