@@ -643,9 +643,15 @@ eit_flow_receive (EitFlow           *self,
     case EIT_ENVELOPE_UNKNOWN:
     default:
       {
-        g_autofree char *reason = g_strdup_printf ("unknown message type '%.*s'",
-                                                   (int) MIN (envelope->type_name.len, 64),
-                                                   envelope->type_name.start);
+        const char *end;
+        g_autofree char *reason = NULL;
+
+        /* The name is valid UTF-8 (the frame validated); cut it at a
+         * character boundary so the close reason stays valid too. */
+        g_utf8_validate_len (envelope->type_name.start, MIN (envelope->type_name.len, 64), &end);
+        reason = g_strdup_printf ("unknown message type '%.*s'",
+                                  (int) (end - envelope->type_name.start),
+                                  envelope->type_name.start);
         eit_transport_close (from, EIT_CLOSE_UNKNOWN_TYPE, reason);
         return FALSE;
       }

@@ -276,7 +276,6 @@ scan_string (Scanner      *s,
       while (p < end && string_class[*p] == CH_PLAIN)
         p++;
     special:
-
       if (p == end)
         return fail (s, open, "unterminated string");
 
@@ -698,7 +697,7 @@ scan_bodies (EnvelopeScan *e,
       EitJsonSpan span;
 
       span.start = (const char *) p;
-      p = scan_value (s, p, 2);
+      p = scan_value (s, p, 2);  /* inside the envelope and "bodies" */
       if (p == NULL)
         return NULL;
       span.len = (gsize) (p - (const guchar *) span.start);
@@ -911,9 +910,9 @@ eit_envelope_parse (const char   *frame,
   return TRUE;
 }
 
-/* json-glib getters. json_object_get_*_member () warn (and with
- * G_DEBUG=fatal-warnings abort) on a missing member or another type, so
- * untrusted control messages are read only through these. */
+/* json-glib getters. json_object_get_*_member () emit criticals (fatal in
+ * tests) on a missing member or a node of another kind, so untrusted
+ * control messages are read only through these. */
 
 static JsonNode *
 get_value (JsonObject *object,

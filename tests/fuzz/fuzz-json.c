@@ -12,14 +12,15 @@
 
 #define DEFAULT_SEED       0x5eed1e55u
 #define DEFAULT_ITERATIONS 600000
-#define MAX_INPUT_SIZE          8192
+#define MAX_INPUT_SIZE     8192
 
 /* Bytes and tokens that take the scanner down its rare paths. */
 static const char *const tokens[] = {
   "{", "}", "[", "]", ",", ":", "\"", "\\", " ", "\t", "\n", "\r", "\f", "0", "-", ".", "e",
   "E", "+", "1e400", "-0", "0.", "01", "9007199254740991", "9007199254740992",
   "18446744073709551616", "true", "false", "null", "\\u", "\\u0000", "\\ud800", "\\udc00",
-  "\\ud83d\\ude00", "\\udbff\\udfff", "\\udc00\\udc00", "\\udc00\\ud800", "\\uD834", "\\n", "\\/", "\\x", "\xc3\xa9", "\xe2\x82\xac",
+  "\\ud83d\\ude00", "\\udbff\\udfff", "\\udc00\\udc00", "\\udc00\\ud800", "\\uD834", "\\n",
+  "\\/", "\\x", "\xc3\xa9", "\xe2\x82\xac",
   "\xf0\x9f\x98\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
   "\xf5", "\xff", "\x80", "\xef\xbb\xbf", "\x01", "\x1f", "\x7f",
   "\"type\":", "\"seq\":", "\"ack\":", "\"id\":", "\"bodies\":", "\"bodies\":[]",
@@ -50,8 +51,8 @@ pick (Fuzzer *f,
 }
 
 static void
-insert_token (Fuzzer     *f,
-              GArray     *input)
+insert_token (Fuzzer *f,
+              GArray *input)
 {
   const char *token = tokens[pick (f, G_N_ELEMENTS (tokens))];
   gsize at = pick (f, input->len + 1);
@@ -97,8 +98,8 @@ insert_member (Fuzzer *f,
 }
 
 static void
-mutate_once (Fuzzer     *f,
-             GArray     *input)
+mutate_once (Fuzzer *f,
+             GArray *input)
 {
   switch (pick (f, 12))
     {

@@ -134,7 +134,8 @@ static const ValidCase valid_cases[] = {
   { S ("\"\\uFFFF\\ufffe\\uFDD0\"") }, { S ("\"\\uD834\\uDD1E\"") }, { S ("\"\\ud800\\udc00\"") },
   { S ("\"\\uDBFF\\uDFFF\"") }, { S ("\"\\uD7FF\\uE000\"") }, { S ("\"a\\u0041\\u0042c\"") },
   /* Raw UTF-8, from the boundaries of every sequence length. */
-  { S ("\"\x7f\"") }, { S ("\"\xc2\x80\"") }, { S ("\"\xdf\xbf\"") }, { S ("\"\xc3\xa9t\xc3\xa9\"") },
+  { S ("\"\x7f\"") }, { S ("\"\xc2\x80\"") }, { S ("\"\xdf\xbf\"") },
+  { S ("\"\xc3\xa9t\xc3\xa9\"") },
   { S ("\"\xe0\xa0\x80\"") }, { S ("\"\xe2\x82\xac\"") }, { S ("\"\xed\x9f\xbf\"") },
   { S ("\"\xee\x80\x80\"") }, { S ("\"\xef\xbf\xbf\"") }, { S ("\"\xef\xbf\xbe\"") },
   { S ("\"\xf0\x90\x80\x80\"") }, { S ("\"\xf0\x9d\x84\x9e\"") }, { S ("\"\xf3\xbf\xbf\xbf\"") },
@@ -701,7 +702,8 @@ test_envelope_data (void)
     /* Members in any order, "ack" optional. */
     { "{\"bodies\":[1],\"seq\":1,\"type\":\"data\"}", 1, FALSE, 0, { "1" } },
     /* Bodies are trimmed of the white space around them. */
-    { " {\n \"type\" : \"data\" ,\n \"seq\" : 7 ,\n \"bodies\" : [ \n {\"a\" : [ 1 , 2 ] } ,\t\"x\" ,\r\n"
+    { " {\n \"type\" : \"data\" ,\n \"seq\" : 7 ,\n \"bodies\" : [ \n"
+      " {\"a\" : [ 1 , 2 ] } ,\t\"x\" ,\r\n"
       "null , -1.5e3 ] } \n", 7, FALSE, 0, { "{\"a\" : [ 1 , 2 ] }", "\"x\"", "null", "-1.5e3" } },
     /* Every kind of value, and strings holding the array's punctuation. */
     { "{\"type\":\"data\",\"seq\":9007199254740991,\"ack\":0,\"bodies\":"
@@ -752,8 +754,8 @@ test_envelope_many_bodies (void)
   g_assert_cmpuint (bodies->len, ==, 64);
   for (guint i = 0; i < 64; i++)
     {
-      g_autofree char *expected = g_strdup_printf ("{\"kind\":\"reading\",\"sensor\":%u,\"v\":%u.5}",
-                                                   i, i * 3);
+      g_autofree char *expected =
+        g_strdup_printf ("{\"kind\":\"reading\",\"sensor\":%u,\"v\":%u.5}", i, i * 3);
 
       assert_span (g_array_index (bodies, EitJsonSpan, i), expected);
     }
@@ -951,7 +953,8 @@ static const EnvelopeErrorCase envelope_errors[] = {
     "invalid JSON at byte 21: leading zero in number" },
   { S ("{\"type\":\"ping\",\"id\":1"), EIT_ERROR_INVALID_JSON,
     "invalid JSON at byte 21: unexpected end of input" },
-  { S ("{\"type\":\"pi\xffng\"}"), EIT_ERROR_INVALID_JSON, "invalid JSON at byte 11: invalid UTF-8" },
+  { S ("{\"type\":\"pi\xffng\"}"), EIT_ERROR_INVALID_JSON,
+    "invalid JSON at byte 11: invalid UTF-8" },
   { S ("{\"ty\0pe\":\"ping\"}"), EIT_ERROR_INVALID_JSON,
     "invalid JSON at byte 4: control character in string" },
   { S ("{\"type\":\"data\",\"seq\":1,\"bodies\":[tru]}"), EIT_ERROR_INVALID_JSON,
@@ -1091,7 +1094,8 @@ static void
 test_envelope_not_nul_terminated (void)
 {
   static const char *const frames[] = {
-    "{\"type\":\"data\",\"seq\":42,\"ack\":17,\"bodies\":[{\"kind\":\"reading\",\"v\":1},\"\\u00e9\"]}",
+    "{\"type\":\"data\",\"seq\":42,\"ack\":17,"
+    "\"bodies\":[{\"kind\":\"reading\",\"v\":1},\"\\u00e9\"]}",
     "{\"type\":\"ping\",\"id\":7}",
     "{\"type\":\"ack\",\"ack\":17}",
     "{\"type\":\"hello\",\"window\":{\"messages\":1024,\"bytes\":4194304},\"session\":null}",

@@ -49,7 +49,8 @@ test_generate_fields (void)
 
   crt = import_pem (cert_pem);
   g_assert_cmpint (gnutls_x509_crt_get_version (crt), ==, 3);
-  g_assert_cmpint (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &cn_size), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn,
+                                                  &cn_size), ==, 0);
   g_assert_cmpstr (cn, ==, "eit-test-hub");
   g_assert_cmpint (gnutls_x509_crt_get_pk_algorithm (crt, &bits), ==, GNUTLS_PK_ECDSA);
   g_assert_cmpuint (bits, ==, 256);
@@ -69,7 +70,8 @@ test_generate_fields (void)
       if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
         break;
       g_assert_cmpint (type, >=, 0);
-      if (type == GNUTLS_SAN_DNSNAME && san_size == strlen ("localhost") && memcmp (san, "localhost", san_size) == 0)
+      if (type == GNUTLS_SAN_DNSNAME && san_size == strlen ("localhost") &&
+          memcmp (san, "localhost", san_size) == 0)
         have_dns = TRUE;
       if (type == GNUTLS_SAN_IPADDRESS && san_size == 4 && memcmp (san, "\x7f\x00\x00\x01", 4) == 0)
         have_ip = TRUE;
@@ -134,7 +136,8 @@ test_load_and_fingerprint (void)
   datum.data = der->data;
   datum.size = der->len;
   g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_DER), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_get_fingerprint (crt, GNUTLS_DIG_SHA256, digest, &digest_size), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_get_fingerprint (crt, GNUTLS_DIG_SHA256, digest, &digest_size),
+                   ==, 0);
   g_assert_cmpuint (digest_size, ==, 32);
   for (guint i = 0; i < digest_size; i++)
     g_string_append_printf (expected, "%02x", digest[i]);
@@ -151,7 +154,8 @@ test_pin_good (void)
   const char *forms[] = {
     "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     "SHA256:0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
-    "Sha256:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef",
+    "Sha256:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:ab:cd:ef:"
+    "01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef",
     "  sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
   };
 
@@ -172,11 +176,14 @@ test_pin_bad (void)
     const char *pin;
     const char *problem;
   } cases[] = {
-    { "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "does not start with \"sha256:\"" },
+    { "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      "does not start with \"sha256:\"" },
     { "sha1:0123456789abcdef0123456789abcdef01234567", "does not start with \"sha256:\"" },
     { "sha256:0123", "it has 4 hex digits" },
-    { "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef00", "it has 66 hex digits" },
-    { "sha256:0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef", "'g' is not a hex digit" },
+    { "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef00",
+      "it has 66 hex digits" },
+    { "sha256:0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef",
+      "'g' is not a hex digit" },
     { "sha256:", "it has 0 hex digits" },
     { "", "it is empty" },
     { "  ", "it is empty" },
