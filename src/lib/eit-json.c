@@ -1028,3 +1028,64 @@ eit_json_parse_object (const char  *text,
 
   return json_node_dup_object (json_parser_get_root (parser));
 }
+
+gboolean
+eit_json_find_member (const char  *json,
+                      gsize        len,
+                      const char  *name,
+                      EitJsonSpan *value)
+{
+  Scanner s;
+  const guchar *p;
+  gsize name_len;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  scanner_init (&s, json, len);
+  name_len = strlen (name);
+  p = skip_space (s.start, s.end);
+  if (p == s.end || *p != '{')
+    return FALSE;
+  p = skip_space (p + 1, s.end);
+  if (p < s.end && *p == '}')
+    return FALSE;
+
+  while (p != NULL && p < s.end)
+    {
+      const guchar *name_end;
+      const guchar *name_start = p + 1;
+      const guchar *value_start;
+
+      p = scan_member_name (&s, p, &name_end);
+      if (p == NULL)
+        return FALSE;
+      value_start = skip_space (p, s.end);
+      p = scan_value (&s, value_start, 1);
+      if (p == NULL)
+        return FALSE;
+      if ((gsize) (name_end - name_start) == name_len && memcmp (name_start, name, name_len) == 0)
+        {
+          value->start = (const char *) value_start;
+          value->len = (gsize) (p - value_start);
+          return TRUE;
+        }
+      p = skip_space (p, s.end);
+      if (p == s.end || *p != ',')
+        return FALSE;
+      p = skip_space (p + 1, s.end);
+    }
+  return FALSE;
+}
+
+gboolean
+eit_json_span_get_uint (const EitJsonSpan *span,
+                        guint64           *value)
+{
+  g_return_val_if_fail (span != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (span->len == 0)
+    return FALSE;
+  return parse_uint ((const guchar *) span->start, (const guchar *) span->start + span->len, value);
+}

@@ -58,6 +58,20 @@ gboolean eit_envelope_parse (const char  *frame,
                              GArray      *bodies,
                              GError     **error);
 
+/* For an application's hot path: finds the member name of the top-level
+ * object in json[0..len) without building a DOM or allocating, and sets
+ * value to its raw value (white space trimmed). The text must already be
+ * valid JSON (every message a connection delivers is). FALSE when the text
+ * is not an object or has no such member. Names are compared on raw bytes,
+ * so a name written with escapes is not found. */
+gboolean eit_json_find_member (const char  *json,
+                               gsize        len,
+                               const char  *name,
+                               EitJsonSpan *value);
+/* The span as a non-negative integer below 2^53; FALSE otherwise. */
+gboolean eit_json_span_get_uint (const EitJsonSpan *span,
+                                 guint64           *value);
+
 /* Type-checked getters: NULL / FALSE when the member is absent or has
  * another type, never a warning. */
 const char *eit_json_object_get_string (JsonObject *object,

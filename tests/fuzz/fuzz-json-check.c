@@ -270,6 +270,18 @@ is_space (guchar c)
 }
 
 static void
+check_span_in (const guint8 *copy,
+               gsize         len,
+               EitJsonSpan   span,
+               const char   *what)
+{
+  const guint8 *start = (const guint8 *) span.start;
+
+  if (start < copy || start > copy + len || span.len > (gsize) (copy + len - start))
+    fail (copy, len, "%s span outside the frame", what);
+}
+
+static void
 check_validate (const guint8 *copy,
                 gsize         len,
                 gboolean     *valid,
@@ -304,24 +316,28 @@ check_validate (const guint8 *copy,
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autoptr(GError) glib_error = NULL;
 
+      static const char *names[] = { "type", "seq", "t", "" };
+
       if (!json_parser_load_from_data (parser, (const char *) copy, (gssize) len, &glib_error))
         fail (copy, len, "valid, but json-glib refuses it: %s", glib_error->message);
+
+      /* The member lookup stays inside the text and finds valid values. */
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          EitJsonSpan span;
+          guint64 number;
+
+          if (!eit_json_find_member ((const char *) copy, len, names[i], &span))
+            continue;
+          check_span_in (copy, len, span, "member value");
+          if (!eit_json_validate (span.start, span.len, NULL, NULL))
+            fail (copy, len, "member \"%s\" has an invalid value span", names[i]);
+          eit_json_span_get_uint (&span, &number);
+        }
     }
 
   *valid = ok;
   *message = ok ? NULL : g_strdup (error->message);
-}
-
-static void
-check_span_in (const guint8 *copy,
-               gsize         len,
-               EitJsonSpan   span,
-               const char   *what)
-{
-  const guint8 *start = (const guint8 *) span.start;
-
-  if (start < copy || start > copy + len || span.len > (gsize) (copy + len - start))
-    fail (copy, len, "%s span outside the frame", what);
 }
 
 /* An envelope's json-glib reading must match the scanner's, except where

@@ -1253,6 +1253,58 @@ test_parse_object (void)
   g_assert_cmpuint (json_object_get_size (object), ==, 3);
 }
 
+static void
+test_find_member (void)
+{
+  static const struct {
+    const char *json;
+    const char *name;
+    const char *value;   /* NULL: not found */
+  } cases[] = {
+    { "{\"probe\":12,\"t\":345}", "t", "345" },
+    { "{\"probe\":12,\"t\":345}", "probe", "12" },
+    { " { \"a\" : [1,{\"t\":9}] , \"t\" : \"x\" } ", "t", "\"x\"" },
+    { "{\"a\":{\"t\":1}}", "t", NULL },
+    { "{\"ta\":1}", "t", NULL },
+    { "{}", "t", NULL },
+    { "[1,2]", "t", NULL },
+    { "{\"t\":null}", "t", "null" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize len = strlen (cases[i].json);
+      g_autofree char *exact = g_memdup2 (cases[i].json, len);
+      EitJsonSpan span;
+      gboolean found = eit_json_find_member (exact, len, cases[i].name, &span);
+
+      g_assert_cmpint (found, ==, cases[i].value != NULL);
+      if (found)
+        g_assert_cmpmem (span.start, span.len, cases[i].value, strlen (cases[i].value));
+    }
+}
+
+static void
+test_span_get_uint (void)
+{
+  EitJsonSpan span;
+  guint64 v = 0;
+
+  span = (EitJsonSpan) { "9007199254740991", 16 };
+  g_assert_true (eit_json_span_get_uint (&span, &v));
+  g_assert_cmpuint (v, ==, G_GUINT64_CONSTANT (9007199254740991));
+  span = (EitJsonSpan) { "9007199254740992", 16 };
+  g_assert_false (eit_json_span_get_uint (&span, &v));
+  span = (EitJsonSpan) { "-1", 2 };
+  g_assert_false (eit_json_span_get_uint (&span, &v));
+  span = (EitJsonSpan) { "1.5", 3 };
+  g_assert_false (eit_json_span_get_uint (&span, &v));
+  span = (EitJsonSpan) { "\"7\"", 3 };
+  g_assert_false (eit_json_span_get_uint (&span, &v));
+  span = (EitJsonSpan) { "", 0 };
+  g_assert_false (eit_json_span_get_uint (&span, &v));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1280,5 +1332,7 @@ main (int   argc,
   g_test_add_func ("/json/getters", test_getters);
   g_test_add_func ("/json/parse-object", test_parse_object);
 
+  g_test_add_func ("/json/find-member", test_find_member);
+  g_test_add_func ("/json/span-get-uint", test_span_get_uint);
   return g_test_run ();
 }
