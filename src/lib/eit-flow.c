@@ -61,6 +61,11 @@ struct _EitFlow
   gint64        ping_times[N_PING_SLOTS];
   EitRtt        rtt;
 
+  /* While a received frame is delivered, sends only mark a flush as wanted:
+   * it happens once, when the delivery ends, with no source made for it. */
+  gboolean      delivering;
+  gboolean      flush_wanted;
+
   /* sources */
   guint         flush_id;
   guint         ack_timer_id;
@@ -338,6 +343,11 @@ flush_cb (gpointer user_data)
 static void
 schedule_flush (EitFlow *self)
 {
+  if (self->delivering)
+    {
+      self->flush_wanted = TRUE;
+      return;
+    }
   if (self->flush_id == 0)
     self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_cb, self, NULL);
 }
@@ -517,8 +527,6 @@ receive_data (EitFlow           *self,
               const EitEnvelope *envelope,
               GArray            *bodies)
 {
-  gboolean delivered = FALSE;
-
   g_object_ref (self);
   for (guint i = 0; i < bodies->len; i++)
     {
@@ -573,11 +581,8 @@ receive_data (EitFlow           *self,
           consume_one (self, span->len);
           prepare_delivery (self, span->start, span->len);
           emit_delivery (self);
-          delivered = TRUE;
         }
     }
-  if (delivered)
-    ack_consumed (self);
   g_object_unref (self);
   return TRUE;
 }
@@ -596,17 +601,28 @@ eit_flow_receive (EitFlow           *self,
   switch (envelope->type)
     {
     case EIT_ENVELOPE_DATA:
-      if (!receive_data (self, from, envelope, bodies))
-        return FALSE;
-      /* Whatever the application sent while handling these messages (an
-       * echo, a reply) is complete now: send it in this iteration rather
-       * than the next, which saves a poll per hop in request/response. */
-      if (self->flush_id != 0)
-        {
-          g_clear_handle_id (&self->flush_id, g_source_remove);
-          flush (self);
-        }
-      return TRUE;
+      {
+        gboolean ok;
+
+        g_object_ref (self);
+        self->delivering = TRUE;
+        ok = receive_data (self, from, envelope, bodies);
+        self->delivering = FALSE;
+        /* Whatever the application sent while handling these messages (an
+         * echo, a reply) is complete now: send it in this iteration rather
+         * than the next, which saves a poll per hop in request/response,
+         * and the ack rides along. Only what is still unacknowledged after
+         * that needs the ack timer. */
+        if (self->flush_wanted || self->flush_id != 0)
+          {
+            self->flush_wanted = FALSE;
+            g_clear_handle_id (&self->flush_id, g_source_remove);
+            flush (self);
+          }
+        ack_consumed (self);
+        g_object_unref (self);
+        return ok;
+      }
 
     case EIT_ENVELOPE_ACK:
       if (!envelope->has_ack)
