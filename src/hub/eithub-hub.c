@@ -139,45 +139,84 @@ server_message_echo_cb (EitHubServer  *server,
   eit_hub_session_send (session, json, len);
 }
 
-/* Sets an integer property from an option, refusing values outside the
- * property's own range. Returns FALSE (after printing why) when out of range. */
+/* The options that map one to one onto the server's integer properties. */
+static const struct {
+  const char *property;
+  gint64 *value;
+} settings[] = {
+  { "inactivity-timeout", &opt_inactivity_timeout },
+  { "keepalive-interval", &opt_keepalive_interval },
+  { "session-grace", &opt_session_grace },
+  { "window-messages", &opt_window_messages },
+  { "window-bytes", &opt_window_bytes },
+  { "max-message-size", &opt_max_message_size },
+  { "max-connections-per-token", &opt_max_connections_per_token },
+};
+
+/* Refuses a setting outside its property's own range, before anything runs. */
 static gboolean
-apply_setting (EitHubServer *server,
-               const char   *property,
-               gint64        value)
+check_settings (void)
 {
-  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (server), property);
-  g_auto (GValue) gvalue = G_VALUE_INIT;
-  guint64 minimum, maximum;
+  g_autoptr (GTypeClass) klass = g_type_class_ref (EIT_TYPE_HUB_SERVER);
 
-  if (value == OPTION_UNSET)
-    return TRUE;
-
-  g_return_val_if_fail (pspec != NULL, FALSE);
-
-  g_value_init (&gvalue, pspec->value_type);
-  if (G_IS_PARAM_SPEC_UINT64 (pspec))
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     {
-      minimum = G_PARAM_SPEC_UINT64 (pspec)->minimum;
-      maximum = G_PARAM_SPEC_UINT64 (pspec)->maximum;
-      g_value_set_uint64 (&gvalue, (guint64) value);
-    }
-  else
-    {
-      minimum = G_PARAM_SPEC_UINT (pspec)->minimum;
-      maximum = G_PARAM_SPEC_UINT (pspec)->maximum;
-      g_value_set_uint (&gvalue, (guint) MIN ((guint64) value, G_MAXUINT));
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass),
+                                                        settings[i].property);
+      gint64 value = *settings[i].value;
+      guint64 minimum, maximum;
+
+      g_assert (pspec != NULL);
+      if (value == OPTION_UNSET)
+        continue;
+
+      if (G_IS_PARAM_SPEC_UINT64 (pspec))
+        {
+          minimum = G_PARAM_SPEC_UINT64 (pspec)->minimum;
+          maximum = G_PARAM_SPEC_UINT64 (pspec)->maximum;
+        }
+      else
+        {
+          minimum = G_PARAM_SPEC_UINT (pspec)->minimum;
+          maximum = G_PARAM_SPEC_UINT (pspec)->maximum;
+        }
+
+      if (value < 0 || (guint64) value < minimum || (guint64) value > maximum)
+        {
+          /* Numbers as text: xgettext cannot see through G_GUINT64_FORMAT. */
+          g_autofree char *minimum_text = g_strdup_printf ("%" G_GUINT64_FORMAT, minimum);
+          g_autofree char *maximum_text = g_strdup_printf ("%" G_GUINT64_FORMAT, maximum);
+          g_autofree char *value_text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+
+          usage_error (_("--%s must be between %s and %s (got %s)"),
+                       settings[i].property, minimum_text, maximum_text, value_text);
+          return FALSE;
+        }
     }
 
-  if (value < 0 || (guint64) value < minimum || (guint64) value > maximum)
-    {
-      usage_error (_("--%s must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-                     " (got %" G_GINT64_FORMAT ")"), property, minimum, maximum, value);
-      return FALSE;
-    }
-
-  g_object_set_property (G_OBJECT (server), property, &gvalue);
   return TRUE;
+}
+
+static void
+apply_settings (EitHubServer *server)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (server),
+                                                        settings[i].property);
+      g_auto (GValue) value = G_VALUE_INIT;
+
+      if (*settings[i].value == OPTION_UNSET)
+        continue;
+
+      /* In range: check_settings() saw to it. */
+      g_value_init (&value, pspec->value_type);
+      if (G_IS_PARAM_SPEC_UINT64 (pspec))
+        g_value_set_uint64 (&value, (guint64) *settings[i].value);
+      else
+        g_value_set_uint (&value, (guint) *settings[i].value);
+      g_object_set_property (G_OBJECT (server), settings[i].property, &value);
+    }
 }
 
 /* PROTOCOL.md 2.2: 1 to 256 characters from A-Z a-z 0-9 - _ . ~ */
@@ -236,7 +275,8 @@ create_token_file (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Cannot create the directory %s for the token file: %s"), dir, g_strerror (saved_errno));
+                   _("Cannot create the directory %s for the token file: %s"), dir,
+                   g_strerror (saved_errno));
       return NULL;
     }
 
@@ -253,7 +293,8 @@ create_token_file (const char  *path,
   token = generate_token (error);
   line = token ? g_strconcat (token, "\n", NULL) : NULL;
   /* The umask may only take bits away; make the mode exact anyway. */
-  if (line == NULL || fchmod (fd, 0600) != 0 || write (fd, line, strlen (line)) != (gssize) strlen (line))
+  if (line == NULL || fchmod (fd, 0600) != 0 ||
+      write (fd, line, strlen (line)) != (gssize) strlen (line))
     {
       int saved_errno = errno;
 
@@ -457,7 +498,8 @@ check_arguments (int    argc,
   address = g_inet_address_new_from_string (opt_address);
   if (address == NULL)
     {
-      usage_error (_("--address must be an IP address such as 127.0.0.1 or ::1 (got “%s”)"), opt_address);
+      usage_error (_("--address must be an IP address such as 127.0.0.1 or ::1 (got “%s”)"),
+                   opt_address);
       return FALSE;
     }
   if (g_strcmp0 (opt_mode, "echo") != 0 && g_strcmp0 (opt_mode, "sink") != 0)
@@ -467,7 +509,8 @@ check_arguments (int    argc,
     }
   if ((opt_cert == NULL) != (opt_key == NULL))
     {
-      usage_error (_("--cert and --key go together: give both, or neither for a self-signed certificate"));
+      usage_error (_("--cert and --key go together: give both, or neither for a self-signed "
+                     "certificate"));
       return FALSE;
     }
   if (opt_allow_origins != NULL)
@@ -505,9 +548,10 @@ main (int   argc,
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
-                                _("The reference Eit hub: WebSocket over TLS with token authentication.\n"
-                                  "Prints one JSON line on stdout (url, fingerprint, token_file, port, "
-                                  "epoch, pid, mode), then logs to stderr."));
+                                _("The reference Eit hub: WebSocket over TLS with token "
+                                  "authentication.\nPrints one JSON line on stdout (url, "
+                                  "fingerprint, token_file, port, epoch, pid, mode), then logs to "
+                                  "stderr."));
   g_option_context_add_main_entries (context, option_entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -525,7 +569,7 @@ main (int   argc,
     opt_address = g_strdup ("127.0.0.1");
   if (opt_mode == NULL)
     opt_mode = g_strdup ("echo");
-  if (!check_arguments (argc, argv))
+  if (!check_arguments (argc, argv) || !check_settings ())
     return EXIT_USAGE;
 
   if (opt_token_file != NULL)
@@ -543,21 +587,14 @@ main (int   argc,
   server = eit_hub_server_new (certificate, NULL);
   g_signal_connect (server, "log", G_CALLBACK (server_log_cb), NULL);
 
-  /* Before any file is touched: a release build refuses at once. */
+  /* Before the token file is touched: a release build refuses at once. */
   if (opt_insecure_dev && !eit_hub_server_set_insecure_dev (server, TRUE, &error))
     {
       g_printerr ("eithub-hub: %s\n", error->message);
       return EXIT_USAGE;
     }
 
-  if (!apply_setting (server, "inactivity-timeout", opt_inactivity_timeout) ||
-      !apply_setting (server, "keepalive-interval", opt_keepalive_interval) ||
-      !apply_setting (server, "session-grace", opt_session_grace) ||
-      !apply_setting (server, "window-messages", opt_window_messages) ||
-      !apply_setting (server, "window-bytes", opt_window_bytes) ||
-      !apply_setting (server, "max-message-size", opt_max_message_size) ||
-      !apply_setting (server, "max-connections-per-token", opt_max_connections_per_token))
-    return EXIT_USAGE;
+  apply_settings (server);
 
   tokens = load_tokens (token_file, &error);
   if (tokens == NULL)
@@ -573,19 +610,22 @@ main (int   argc,
   if (g_str_equal (opt_mode, "echo"))
     g_signal_connect (server, "message", G_CALLBACK (server_message_echo_cb), NULL);
 
-  if (!eit_hub_server_listen (server, opt_address, (guint) opt_port, &error))
-    {
-      g_printerr ("eithub-hub: %s\n", error->message);
-      return EXIT_FAILURE;
-    }
-
-  print_ready_line (server, token_file);
-
+  /* Handlers first: a script may signal as soon as it has read the ready line. */
   loop = g_main_loop_new (NULL, FALSE);
   hub.loop = loop;
   hub.server = server;
   sigint_source = g_unix_signal_add (SIGINT, signal_cb, &hub);
   sigterm_source = g_unix_signal_add (SIGTERM, signal_cb, &hub);
+
+  if (!eit_hub_server_listen (server, opt_address, (guint) opt_port, &error))
+    {
+      g_printerr ("eithub-hub: %s\n", error->message);
+      g_clear_handle_id (&sigint_source, g_source_remove);
+      g_clear_handle_id (&sigterm_source, g_source_remove);
+      return EXIT_FAILURE;
+    }
+
+  print_ready_line (server, token_file);
 
   g_main_loop_run (loop);
 

@@ -28,6 +28,18 @@ typedef struct {
   guint         timer_id;
 } Handshake;
 
+/* A TLS handshake in progress. Freed by its own callback, which always
+ * runs; server is NULL once the server is gone. */
+typedef struct {
+  EitHubServer       *server;
+  GTlsConnection     *tls;
+  GSocketConnection  *socket;
+  GCancellable       *cancellable;
+  guint               timer_id;
+} TlsAccept;
+
+#define DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
+
 struct _EitHubServer
 {
   GObject          parent_instance;
@@ -40,6 +52,12 @@ struct _EitHubServer
   EitHubSettings   settings;
   guint            max_connections_per_token;
 
+  /* We accept TLS ourselves and hand libsoup finished streams: its own
+   * HTTPS listener in 3.2 keeps every accepted TLS session (even failed
+   * handshakes) until it exits, and has no handshake timeout. */
+  GSocketService  *service;
+  GPtrArray       *tls_accepts;     /* TlsAccept*, not owned */
+  guint            handshake_timeout;
   SoupServer      *soup;
   guint            port;
   char            *epoch;
@@ -67,6 +85,7 @@ enum {
   PROP_SEND_QUEUE_LIMIT,
   PROP_MAX_MESSAGE_SIZE,
   PROP_MAX_CONNECTIONS_PER_TOKEN,
+  PROP_HANDSHAKE_TIMEOUT,
   PROP_PORT,
   PROP_EPOCH,
   N_PROPS
@@ -266,6 +285,7 @@ request_cb (SoupServer        *server,
   if (!soup_message_headers_header_equals (request, "Upgrade", "websocket"))
     {
       refuse (self, msg, 426, "this is an Eit hub: connect with a WebSocket (wss://)");
+      soup_server_message_set_status (msg, 426, "Upgrade Required");
       return;
     }
 
@@ -570,6 +590,117 @@ eit_hub_server_set_insecure_dev (EitHubServer *self,
   return TRUE;
 }
 
+static void
+tls_accept_free (TlsAccept *accept)
+{
+  g_clear_handle_id (&accept->timer_id, g_source_remove);
+  g_clear_object (&accept->tls);
+  g_clear_object (&accept->socket);
+  g_clear_object (&accept->cancellable);
+  g_free (accept);
+}
+
+static char *
+describe_peer (GSocketConnection *socket)
+{
+  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (socket, NULL);
+
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      g_autofree char *host =
+        g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+      return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+    }
+  return g_strdup ("?");
+}
+
+static gboolean
+handshake_timeout_tls_cb (gpointer user_data)
+{
+  TlsAccept *accept = user_data;
+
+  accept->timer_id = 0;
+  g_cancellable_cancel (accept->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+tls_handshake_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TlsAccept *accept = user_data;
+  EitHubServer *self = accept->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autofree char *peer = NULL;
+  gboolean timed_out;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+  timed_out = accept->timer_id == 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_handle_id (&accept->timer_id, g_source_remove);
+  if (self == NULL)
+    {
+      tls_accept_free (accept);
+      return;
+    }
+  g_ptr_array_remove (self->tls_accepts, accept);
+  peer = describe_peer (accept->socket);
+
+  if (error != NULL)
+    {
+      /* Plain HTTP or ws:// lands here: TLS only, never an upgrade. */
+      if (timed_out)
+        eit_hub_server_log (self, "refused %s: no TLS handshake within %u ms", peer, self->handshake_timeout);
+      else
+        eit_hub_server_log (self, "refused %s: TLS handshake failed (%s); this port only speaks wss://",
+                            peer, error->message);
+      g_io_stream_close (G_IO_STREAM (accept->socket), NULL, NULL);
+      tls_accept_free (accept);
+      return;
+    }
+
+  local = g_socket_connection_get_local_address (accept->socket, NULL);
+  remote = g_socket_connection_get_remote_address (accept->socket, NULL);
+  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (accept->tls), local, remote, &error))
+    {
+      eit_hub_server_log (self, "dropped %s: %s", peer, error->message);
+      g_io_stream_close (G_IO_STREAM (accept->tls), NULL, NULL);
+    }
+  tls_accept_free (accept);
+}
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *socket,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  EitHubServer *self = user_data;
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (socket), self->certificate, &error);
+  TlsAccept *accept;
+
+  if (tls == NULL)
+    {
+      eit_hub_server_log (self, "cannot start TLS: %s", error->message);
+      return TRUE;
+    }
+
+  accept = g_new0 (TlsAccept, 1);
+  accept->server = self;
+  accept->tls = G_TLS_CONNECTION (tls);
+  accept->socket = g_object_ref (socket);
+  accept->cancellable = g_cancellable_new ();
+  if (self->handshake_timeout > 0)
+    accept->timer_id = g_timeout_add (self->handshake_timeout, handshake_timeout_tls_cb, accept);
+  g_ptr_array_add (self->tls_accepts, accept);
+  g_tls_connection_handshake_async (accept->tls, G_PRIORITY_DEFAULT, accept->cancellable,
+                                    tls_handshake_cb, accept);
+  return TRUE;
+}
+
 gboolean
 eit_hub_server_listen (EitHubServer *self,
                        const char   *address,
@@ -577,8 +708,8 @@ eit_hub_server_listen (EitHubServer *self,
                        GError      **error)
 {
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GError) local_error = NULL;
-  GSList *uris;
 
   g_return_val_if_fail (EIT_IS_HUB_SERVER (self), FALSE);
 
@@ -595,17 +726,17 @@ eit_hub_server_listen (EitHubServer *self,
                    _("“%s” is not an IP address to listen on"), address);
       return FALSE;
     }
-  if (!soup_server_listen (self->soup, socket_address, SOUP_SERVER_LISTEN_HTTPS, &local_error))
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), socket_address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      &effective, &local_error))
     {
       g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG, _("Cannot listen on %s port %u: %s"),
                    address ? address : "127.0.0.1", port, local_error->message);
       return FALSE;
     }
+  g_socket_service_start (self->service);
 
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    self->port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   eit_hub_server_log (self, "listening on wss://%s:%u/ (epoch %s)",
                       address ? address : "127.0.0.1", self->port, self->epoch);
@@ -650,6 +781,23 @@ all_transports (EitHubServer *self)
   return copy;
 }
 
+static void
+stop_accepting (EitHubServer *self)
+{
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  for (guint i = 0; i < self->tls_accepts->len; i++)
+    {
+      TlsAccept *accept = g_ptr_array_index (self->tls_accepts, i);
+
+      /* Its callback still runs, and frees it. */
+      accept->server = NULL;
+      g_clear_handle_id (&accept->timer_id, g_source_remove);
+      g_cancellable_cancel (accept->cancellable);
+    }
+  g_ptr_array_set_size (self->tls_accepts, 0);
+}
+
 void
 eit_hub_server_shutdown (EitHubServer *self)
 {
@@ -658,6 +806,7 @@ eit_hub_server_shutdown (EitHubServer *self)
   g_return_if_fail (EIT_IS_HUB_SERVER (self));
 
   eit_hub_server_log (self, "shutting down: closing %u connections with 1001", self->transports->len);
+  stop_accepting (self);
   soup_server_disconnect (self->soup);
   transports = all_transports (self);
   for (guint i = 0; i < transports->len; i++)
@@ -697,9 +846,9 @@ eit_hub_server_constructed (GObject *object)
 
   G_OBJECT_CLASS (eit_hub_server_parent_class)->constructed (object);
 
-  self->soup = soup_server_new ("tls-certificate", self->certificate,
-                                "server-header", "eithub-hub",
-                                NULL);
+  self->soup = soup_server_new ("server-header", "eithub-hub", NULL);
+  self->service = g_socket_service_new ();
+  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
   /* Deflate would let a small frame inflate past our size limit. */
   soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_handler (self->soup, NULL, request_cb, self, NULL);
@@ -711,6 +860,12 @@ eit_hub_server_dispose (GObject *object)
 {
   EitHubServer *self = EIT_HUB_SERVER (object);
 
+  if (self->service != NULL)
+    {
+      stop_accepting (self);
+      g_signal_handlers_disconnect_by_data (self->service, self);
+      g_clear_object (&self->service);
+    }
   if (self->soup != NULL)
     {
       soup_server_disconnect (self->soup);
@@ -745,6 +900,7 @@ eit_hub_server_finalize (GObject *object)
   g_hash_table_unref (self->sessions);
   g_ptr_array_unref (self->session_list);
   g_ptr_array_unref (self->handshakes);
+  g_ptr_array_unref (self->tls_accepts);
   g_ptr_array_unref (self->transports);
   g_hash_table_unref (self->per_token);
 
@@ -787,6 +943,7 @@ eit_hub_server_get_property (GObject    *object,
     case PROP_SEND_QUEUE_LIMIT:   g_value_set_uint (value, self->settings.send_queue_limit); break;
     case PROP_MAX_MESSAGE_SIZE:   g_value_set_uint64 (value, self->settings.max_message_size); break;
     case PROP_MAX_CONNECTIONS_PER_TOKEN: g_value_set_uint (value, self->max_connections_per_token); break;
+    case PROP_HANDSHAKE_TIMEOUT:  g_value_set_uint (value, self->handshake_timeout); break;
     case PROP_PORT:               g_value_set_uint (value, self->port); break;
     case PROP_EPOCH:              g_value_set_string (value, self->epoch); break;
     default:
@@ -818,6 +975,7 @@ eit_hub_server_set_property (GObject      *object,
     case PROP_SEND_QUEUE_LIMIT:   self->settings.send_queue_limit = g_value_get_uint (value); break;
     case PROP_MAX_MESSAGE_SIZE:   self->settings.max_message_size = g_value_get_uint64 (value); break;
     case PROP_MAX_CONNECTIONS_PER_TOKEN: self->max_connections_per_token = g_value_get_uint (value); break;
+    case PROP_HANDSHAKE_TIMEOUT:  self->handshake_timeout = g_value_get_uint (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -872,6 +1030,8 @@ eit_hub_server_class_init (EitHubServerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_CONNECTIONS_PER_TOKEN] =
     setting_uint ("max-connections-per-token", 1, EIT_DEFAULT_MAX_CONNECTIONS_PER_TOKEN);
+  properties[PROP_HANDSHAKE_TIMEOUT] =
+    setting_uint ("handshake-timeout", 0, DEFAULT_HANDSHAKE_TIMEOUT_MS);
   properties[PROP_PORT] =
     g_param_spec_uint ("port", NULL, NULL, 0, 65535, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -904,6 +1064,7 @@ eit_hub_server_init (EitHubServer *self)
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->session_list = g_ptr_array_new_with_free_func (g_object_unref);
   self->handshakes = g_ptr_array_new_with_free_func ((GDestroyNotify) handshake_free);
+  self->tls_accepts = g_ptr_array_new ();
   self->transports = g_ptr_array_new_with_free_func (g_object_unref);
   self->per_token = g_hash_table_new (NULL, NULL);
 }

@@ -52,6 +52,8 @@ guint         eit_hub_server_get_n_connections (EitHubServer *self);
  *   inactivity-timeout, keepalive-interval, session-grace (guint ms)
  *   window-messages (guint), window-bytes (guint64), send-queue-limit (guint)
  *   max-message-size (guint64), max-connections-per-token (guint)
+ *   handshake-timeout (guint ms, default 10000): a TLS handshake not done
+ *       by then is dropped
  *   port (guint, read-only), epoch (string, read-only)
  * Signals:
  *   "session-added" (EitHubSession*)

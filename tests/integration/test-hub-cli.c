@@ -18,8 +18,9 @@
 #include "eit-transport.h"
 
 #define WAIT_MS 10000
-#define INSECURE_DEV_MESSAGE "--insecure-dev is only available in a development build (configure with " \
-                             "-Dprofile=development); release builds always require a token"
+#define INSECURE_DEV_MESSAGE                                                        \
+  "--insecure-dev is only available in a development build (configure with "      \
+  "-Dprofile=development); release builds always require a token"
 
 static gboolean
 deadline_cb (gpointer user_data)
@@ -266,7 +267,8 @@ run (const char * const *argv,
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
   g_assert_no_error (error);
@@ -626,7 +628,9 @@ test_insecure_dev_release (Fixture       *f,
                            gconstpointer  data)
 {
   g_autofree char *token_file = g_build_filename (f->dir, "hub-token", NULL);
-  const char *argv[] = { hub_binary ("EIT_HUB_RELEASE"), "--insecure-dev", "--token-file", token_file, NULL };
+  const char *argv[] = {
+    hub_binary ("EIT_HUB_RELEASE"), "--insecure-dev", "--token-file", token_file, NULL
+  };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
@@ -761,7 +765,8 @@ test_max_message_size (Fixture       *f,
   g_assert_true (eit_transport_send (transport, big, 200));
   WAIT_FOR (observed (transport)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (transport), ==, EIT_CLOSE_TOO_BIG);
-  g_assert_cmpstr (eit_transport_get_close_reason (transport), ==, "message of 200 bytes exceeds the limit of 100");
+  g_assert_cmpstr (eit_transport_get_close_reason (transport), ==,
+                   "message of 200 bytes exceeds the limit of 100");
   g_object_unref (transport);
 }
 
@@ -812,7 +817,8 @@ test_help (Fixture       *f,
   const char *options[] = {
     "--address", "--port", "--cert", "--key", "--token-file", "--allow-origin", "--mode",
     "--inactivity-timeout", "--keepalive-interval", "--session-grace", "--window-messages",
-    "--window-bytes", "--max-message-size", "--max-connections-per-token", "--insecure-dev", "--version",
+    "--window-bytes", "--max-message-size", "--max-connections-per-token", "--insecure-dev",
+    "--version",
   };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;

@@ -96,8 +96,7 @@ test_plain_ws_refused (void)
   EitTransportOptions options = options_for (hub);
   g_autofree char *plain = g_strdup_printf ("ws://127.0.0.1:%u/", eit_hub_server_get_port (hub->server));
   g_autofree char *http = g_strdup_printf ("http://127.0.0.1:%u/", eit_hub_server_get_port (hub->server));
-  /* The bogus "TLS record" that plain HTTP makes is never completed: the
-   * client gives up, it is not answered. */
+  /* Plain HTTP is not a TLS handshake: the hub drops it, never upgrades. */
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 2, NULL);
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) body = NULL;
@@ -113,6 +112,7 @@ test_plain_ws_refused (void)
   body = soup_session_send_and_read (session, msg, NULL, &error);
   g_assert_nonnull (error);
   g_assert_cmpuint (soup_message_get_status (msg), !=, SOUP_STATUS_SWITCHING_PROTOCOLS);
+  g_assert_true (eit_test_wait_until (eit_test_hub_log_contains (hub, "TLS handshake failed"), 2000));
 }
 
 static void
@@ -364,6 +364,35 @@ test_insecure_dev (void)
   g_assert_finalize_object (transport);
 }
 
+static void
+test_handshake_timeout (void)
+{
+  g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) idle = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *needle = NULL;
+  GSocket *socket;
+  char byte;
+  gssize got = -1;
+  gint64 start;
+
+  /* A client that connects and never says a word holds nothing for long. */
+  g_object_set (hub->server, "handshake-timeout", 200, NULL);
+  idle = g_socket_client_connect_to_host (client, "127.0.0.1", eit_hub_server_get_port (hub->server),
+                                          NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (idle);
+  g_socket_set_blocking (socket, FALSE);
+  start = g_get_monotonic_time ();
+  g_assert_true (eit_test_wait_until (
+    (got = g_socket_receive (socket, &byte, 1, NULL, NULL)) == 0, 3000));
+  g_assert_cmpint (got, ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  needle = g_strdup_printf ("no TLS handshake within 200 ms");
+  g_assert_true (eit_test_hub_log_contains (hub, needle));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -384,5 +413,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hub/base-layer-client", test_base_layer_client);
   g_test_add_func ("/hub/shutdown-1001", test_shutdown_going_away);
   g_test_add_func ("/hub/insecure-dev-in-development-build", test_insecure_dev);
+  g_test_add_func ("/hub/refuse/tls-handshake-timeout", test_handshake_timeout);
   return g_test_run ();
 }
