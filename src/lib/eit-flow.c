@@ -27,6 +27,7 @@ struct _EitFlow
   guint64       window_bytes;
   guint         send_queue_limit;
   guint         keepalive_interval;
+  guint         rtt_interval;
   guint         ack_delay;
   guint64       max_message_size;
   gboolean      receiving_paused;
@@ -41,6 +42,7 @@ struct _EitFlow
   guint         peer_window_messages;
   guint64       peer_window_bytes;
   gint64        last_send_time;
+  gint64        last_ping_time;
   gint64        credit_blocked_since;
   gint64        credit_wait_time;
 
@@ -89,6 +91,7 @@ enum {
   PROP_WINDOW_BYTES,
   PROP_SEND_QUEUE_LIMIT,
   PROP_KEEPALIVE_INTERVAL,
+  PROP_RTT_INTERVAL,
   PROP_ACK_DELAY,
   PROP_MAX_MESSAGE_SIZE,
   PROP_RECEIVING_PAUSED,
@@ -364,28 +367,37 @@ send_ping (EitFlow *self)
                     self->next_ping_id);
   slot = self->next_ping_id % N_PING_SLOTS;
   self->ping_ids[slot] = self->next_ping_id;
-  self->ping_times[slot] = g_get_monotonic_time ();
+  self->ping_times[slot] = self->last_ping_time = g_get_monotonic_time ();
   if (send_control (self, buf, len))
     self->pings_sent++;
 }
 
+/* A ping goes out when nothing else has for keepalive-interval (the
+ * keep-alive), and also when none has for rtt-interval, so a busy link
+ * still gets round-trip samples. */
 static gboolean
 keepalive_cb (gpointer user_data)
 {
   EitFlow *self = user_data;
-  gint64 idle_ms = (g_get_monotonic_time () - self->last_send_time) / 1000;
+  gint64 now = g_get_monotonic_time ();
+  gint64 idle_ms = (now - self->last_send_time) / 1000;
+  gint64 since_ping_ms = (now - self->last_ping_time) / 1000;
+  gint64 wait_ms;
 
   self->keepalive_id = 0;
   if (self->transport == NULL || self->keepalive_interval == 0)
     return G_SOURCE_REMOVE;
 
-  if (idle_ms >= self->keepalive_interval)
+  if (idle_ms >= self->keepalive_interval ||
+      (self->rtt_interval > 0 && since_ping_ms >= self->rtt_interval))
     {
       send_ping (self);
-      schedule_keepalive (self, self->keepalive_interval);
+      idle_ms = since_ping_ms = 0;
     }
-  else
-    schedule_keepalive (self, self->keepalive_interval - (guint) idle_ms);
+  wait_ms = self->keepalive_interval - idle_ms;
+  if (self->rtt_interval > 0)
+    wait_ms = MIN (wait_ms, self->rtt_interval - since_ping_ms);
+  schedule_keepalive (self, (guint) MAX (wait_ms, 1));
   return G_SOURCE_REMOVE;
 }
 
@@ -736,7 +748,7 @@ eit_flow_attach (EitFlow      *self,
       self->in_flight_bytes += len;
     }
 
-  self->last_send_time = g_get_monotonic_time ();
+  self->last_send_time = self->last_ping_time = g_get_monotonic_time ();
   schedule_keepalive (self, self->keepalive_interval);
   schedule_flush (self);
   if (self->consumed_seq > self->ack_sent)
@@ -924,6 +936,7 @@ eit_flow_get_property (GObject    *object,
     case PROP_WINDOW_BYTES:         g_value_set_uint64 (value, self->window_bytes); break;
     case PROP_SEND_QUEUE_LIMIT:     g_value_set_uint (value, self->send_queue_limit); break;
     case PROP_KEEPALIVE_INTERVAL:   g_value_set_uint (value, self->keepalive_interval); break;
+    case PROP_RTT_INTERVAL:         g_value_set_uint (value, self->rtt_interval); break;
     case PROP_ACK_DELAY:            g_value_set_uint (value, self->ack_delay); break;
     case PROP_MAX_MESSAGE_SIZE:     g_value_set_uint64 (value, self->max_message_size); break;
     case PROP_RECEIVING_PAUSED:     g_value_set_boolean (value, self->receiving_paused); break;
@@ -973,6 +986,7 @@ eit_flow_set_property (GObject      *object,
       self->keepalive_interval = g_value_get_uint (value);
       schedule_keepalive (self, self->keepalive_interval);
       break;
+    case PROP_RTT_INTERVAL:       self->rtt_interval = g_value_get_uint (value); break;
     case PROP_ACK_DELAY:          self->ack_delay = g_value_get_uint (value); break;
     case PROP_MAX_MESSAGE_SIZE:   self->max_message_size = g_value_get_uint64 (value); break;
     case PROP_RECEIVING_PAUSED:   eit_flow_set_receiving_paused (self, g_value_get_boolean (value)); break;
@@ -1025,6 +1039,9 @@ eit_flow_class_init (EitFlowClass *klass)
   properties[PROP_KEEPALIVE_INTERVAL] =
     g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, G_MAXUINT32,
                        EIT_DEFAULT_KEEPALIVE_INTERVAL_MS, rw);
+  properties[PROP_RTT_INTERVAL] =
+    g_param_spec_uint ("rtt-interval", NULL, NULL, 0, G_MAXUINT32,
+                       EIT_DEFAULT_RTT_INTERVAL_MS, rw);
   properties[PROP_ACK_DELAY] =
     g_param_spec_uint ("ack-delay", NULL, NULL, 0, 60000, EIT_DEFAULT_ACK_DELAY_MS, rw);
   properties[PROP_MAX_MESSAGE_SIZE] =

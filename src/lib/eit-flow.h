@@ -60,6 +60,7 @@ void      eit_flow_set_receiving_paused (EitFlow *self,
 /* Properties (settings, read-write):
  *   window-messages (guint), window-bytes (guint64): our receive window
  *   send-queue-limit (guint), keepalive-interval (guint, ms, 0 = off),
+ *   rtt-interval (guint, ms, 0 = off): ping at least this often, busy or not,
  *   ack-delay (guint, ms), max-message-size (guint64), receiving-paused (gboolean)
  * Properties (metrics, read-only; they change per message, so they do not
  * notify: poll them, or eit_flow_get_stats ()):

@@ -128,11 +128,10 @@ update_cards (EitBackoffPage      *self,
             g_strdup (f->queue_depth > 0 && f->credit_messages == 0
                       ? _("messages waiting: out of credit")
                       : _("messages accepted, not yet sent")));
-  {
-    g_autofree char *now = eit_format_millis (isnan (wait_now) ? 0 : wait_now);
-    set_card (self, CARD_CREDIT_WAIT, eit_format_duration (f->credit_wait_time),
-              g_strdup_printf (_("in total; %s per second now"), now));
-  }
+  /* ms of waiting per second of time: a share of the time, in percent. */
+  set_card (self, CARD_CREDIT_WAIT, eit_format_duration (f->credit_wait_time),
+            g_strdup_printf (_("in total; messages wait %.0f%% of the time now"),
+                             isnan (wait_now) ? 0.0 : MIN (wait_now / 10.0, 100.0)));
   set_card (self, CARD_INBOUND, eit_format_count (f->inbound_pending),
             g_strdup (_("messages received, not yet consumed")));
   set_card (self, CARD_KEEPALIVE,
@@ -245,6 +244,12 @@ eit_backoff_page_dispose (GObject *object)
 
   eit_backoff_page_set_monitor (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_BACKOFF_PAGE);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
 
   G_OBJECT_CLASS (eit_backoff_page_parent_class)->dispose (object);
 }

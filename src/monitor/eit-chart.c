@@ -9,7 +9,7 @@
 #include "eit-format.h"
 
 #define DESCRIPTION_INTERVAL (G_USEC_PER_SEC)
-#define PAD_TOP 22.0
+#define PAD_TOP 24.0
 #define PAD_BOTTOM 4.0
 
 typedef struct {
@@ -35,6 +35,7 @@ struct _EitChart
   guint          n_draws;
 
   double         hover_x;   /* < 0 when the pointer is away */
+  double         plot_top;  /* below the legend, from the last snapshot */
   PangoLayout   *layout;
 };
 
@@ -235,6 +236,44 @@ append_text (EitChart      *self,
   gtk_snapshot_restore (snapshot);
 }
 
+/* The legend: one entry per layer with its value now, laid out from the
+ * right in as many rows as the width needs. Returns the rows' height. */
+static double
+append_legend (EitChart      *self,
+               GtkSnapshot   *snapshot,
+               double         width,
+               const GdkRGBA *fg)
+{
+  double x = width - 4, y = 2, row_height = 0;
+  int tw, th;
+
+  for (guint i = self->layers->len; i > 0; i--)
+    {
+      EitChartLayer *layer = g_ptr_array_index (self->layers, i - 1);
+      g_autofree char *value = eit_chart_format_value (self, eit_chart_layer_get_last_value (layer));
+      g_autofree char *text = g_strdup_printf ("%s %s", eit_chart_layer_get_label (layer), value);
+      double entry;
+
+      set_text (self, text);
+      pango_layout_get_pixel_size (self->layout, &tw, &th);
+      row_height = MAX (row_height, th + 4);
+      entry = tw + 12;
+      /* Wrap to a new row when this entry would cross the left edge. */
+      if (x - entry < 4 && x < width - 4)
+        {
+          x = width - 4;
+          y += row_height;
+        }
+      x -= tw;
+      append_text (self, snapshot, x, y, fg);
+      x -= 12;
+      gtk_snapshot_append_color (snapshot, eit_chart_layer_get_color (layer),
+                                 &GRAPHENE_RECT_INIT (x, y + th / 2.0 - 4, 8, 8));
+      x -= 14;
+    }
+  return y + row_height + 2;
+}
+
 static void
 eit_chart_snapshot (GtkWidget   *widget,
                     GtkSnapshot *snapshot)
@@ -242,27 +281,32 @@ eit_chart_snapshot (GtkWidget   *widget,
   EitChart *self = EIT_CHART (widget);
   double width = gtk_widget_get_width (widget);
   double height = gtk_widget_get_height (widget);
-  double plot_h = height - PAD_TOP - PAD_BOTTOM;
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   GdkRGBA fg = dark ? (GdkRGBA) { 1, 1, 1, 1 } : (GdkRGBA) { 0, 0, 0, 1 };
   GdkRGBA grid = fg, dim = fg;
   EitChartView view;
   g_autofree char *top = NULL;
   g_autofree char *span = NULL;
+  double plot_top, plot_h;
   int tw, th;
-  double legend_x;
 
   self->n_draws++;
-  if (width < 4 || plot_h < 4)
+  if (width < 4 || height < 4)
     return;
 
   grid.alpha = 0.08;
   dim.alpha = 0.55;
 
+  plot_top = MAX (PAD_TOP, append_legend (self, snapshot, width, &fg));
+  plot_h = height - plot_top - PAD_BOTTOM;
+  self->plot_top = plot_top;
+  if (plot_h < 4)
+    return;
+
   /* Grid: four bands, and the baseline slightly stronger. */
   for (guint i = 0; i <= 4; i++)
     {
-      double y = PAD_TOP + round (plot_h * i / 4.0);
+      double y = plot_top + round (plot_h * i / 4.0);
       GdkRGBA c = grid;
       if (i == 4)
         c.alpha = 0.2;
@@ -275,45 +319,27 @@ eit_chart_snapshot (GtkWidget   *widget,
   view.start = self->start;
   view.end = self->end;
   gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, PAD_TOP));
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, plot_top));
   for (guint i = 0; i < self->layers->len; i++)
     eit_chart_layer_snapshot (g_ptr_array_index (self->layers, i), snapshot, &view);
   gtk_snapshot_restore (snapshot);
 
-  /* The top of the scale, top left; the span, bottom left. */
+  /* The top of the scale inside the plot, top left; the span, bottom left. */
   top = eit_chart_format_value (self, self->range);
   set_text (self, top);
-  append_text (self, snapshot, 4, 2, &dim);
+  append_text (self, snapshot, 4, plot_top + 2, &dim);
 
   span = format_window (self->window);
   set_text (self, span);
   pango_layout_get_pixel_size (self->layout, &tw, &th);
   append_text (self, snapshot, 4, height - PAD_BOTTOM - th - 2, &dim);
 
-  /* Legend with the current values, top right. */
-  legend_x = width - 4;
-  for (guint i = self->layers->len; i > 0; i--)
-    {
-      EitChartLayer *layer = g_ptr_array_index (self->layers, i - 1);
-      g_autofree char *value = eit_chart_format_value (self, eit_chart_layer_get_last_value (layer));
-      g_autofree char *text = g_strdup_printf ("%s %s", eit_chart_layer_get_label (layer), value);
-
-      set_text (self, text);
-      pango_layout_get_pixel_size (self->layout, &tw, &th);
-      legend_x -= tw;
-      append_text (self, snapshot, legend_x, 2, &fg);
-      legend_x -= 12;
-      gtk_snapshot_append_color (snapshot, eit_chart_layer_get_color (layer),
-                                 &GRAPHENE_RECT_INIT (legend_x, 2 + th / 2.0 - 4, 8, 8));
-      legend_x -= 14;
-    }
-
   if (self->layers->len > 0 &&
       eit_sample_series_get_n_rows (eit_chart_layer_get_series (g_ptr_array_index (self->layers, 0))) == 0)
     {
       set_text (self, _("Waiting for samples…"));
       pango_layout_get_pixel_size (self->layout, &tw, &th);
-      append_text (self, snapshot, (width - tw) / 2, PAD_TOP + (plot_h - th) / 2, &dim);
+      append_text (self, snapshot, (width - tw) / 2, plot_top + (plot_h - th) / 2, &dim);
     }
 
   /* Hover: a vertical rule and a dot on each line. */
@@ -324,7 +350,7 @@ eit_chart_snapshot (GtkWidget   *widget,
 
       rule.alpha = 0.35;
       gtk_snapshot_append_color (snapshot, &rule,
-                                 &GRAPHENE_RECT_INIT (floor (self->hover_x), PAD_TOP, 1, plot_h));
+                                 &GRAPHENE_RECT_INIT (floor (self->hover_x), plot_top, 1, plot_h));
       for (guint i = 0; i < self->layers->len; i++)
         {
           EitChartLayer *layer = g_ptr_array_index (self->layers, i);
@@ -333,7 +359,7 @@ eit_chart_snapshot (GtkWidget   *widget,
 
           if (isnan (v))
             continue;
-          y = PAD_TOP + (1.0 - CLAMP (v / self->range, 0, 1)) * (plot_h - 1);
+          y = plot_top + (1.0 - CLAMP (v / self->range, 0, 1)) * (plot_h - 1);
           gtk_snapshot_append_color (snapshot, eit_chart_layer_get_color (layer),
                                      &GRAPHENE_RECT_INIT (floor (self->hover_x) - 2.5, y - 2.5, 6, 6));
         }

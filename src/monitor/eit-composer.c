@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "eit-monitor-resources.h"
@@ -10,6 +9,7 @@
 #include "eit-error.h"
 #include "eit-format.h"
 #include "eit-json.h"
+#include "eit-log-entry.h"
 
 struct _EitComposer
 {
@@ -133,7 +133,9 @@ show_parse_error (EitComposer  *self,
   gtk_text_buffer_apply_tag (buffer, self->error_tag, &at, &line_end);
   gtk_text_buffer_get_iter_at_offset (buffer, &at, (int) char_offset);
   gtk_text_buffer_place_cursor (buffer, &at);
-  gtk_text_view_scroll_to_iter (self->text_view, &at, 0.1, FALSE, 0, 0);
+  /* Not gtk_text_view_scroll_to_iter(): in GTK 4.8 its pending scroll
+   * leaves a frame-clock handler that unmap disconnects twice (critical). */
+  gtk_text_view_scroll_mark_onscreen (self->text_view, gtk_text_buffer_get_insert (buffer));
   self->error_offset = offset;
 }
 
@@ -201,19 +203,13 @@ format_action (GtkWidget  *widget,
 {
   EitComposer *self = EIT_COMPOSER (widget);
   g_autofree char *text = get_text (self);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(JsonGenerator) generator = NULL;
   g_autofree char *pretty = NULL;
 
   clear_error_mark (self);
-  if (!validate (self, text) || !json_parser_load_from_data (parser, text, -1, NULL))
+  if (!validate (self, text))
     return;
 
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, json_parser_get_root (parser));
-  pretty = json_generator_to_data (generator, NULL);
+  pretty = eit_json_pretty (text);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), pretty, -1);
   set_status (self, NULL, FALSE);
 }
@@ -237,6 +233,12 @@ eit_composer_dispose (GObject *object)
 
   g_clear_object (&self->monitor);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_COMPOSER);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
 
   G_OBJECT_CLASS (eit_composer_parent_class)->dispose (object);
 }

@@ -60,7 +60,7 @@ static const struct {
   { "connection-layer", N_("Connection layer"),    GROUP_LAYERS,     VALUE_SUBTITLE },
   { "backoff-layer",    N_("Back-off layer"),      GROUP_LAYERS,     VALUE_SUBTITLE },
   { "instance",         N_("Client instance"),     GROUP_LAYERS,     VALUE_MONOSPACE },
-  { "session",          N_("Session"),             GROUP_LAYERS,     VALUE_MONOSPACE },
+  { "session",          N_("Session"),             GROUP_LAYERS,     VALUE_SUFFIX },
   { "trust",            N_("Certificate trust"),   GROUP_SECURITY,   VALUE_SUBTITLE },
   { "tls-version",      N_("TLS version"),         GROUP_SECURITY,   VALUE_SUFFIX },
   { "tls-cipher",       N_("Cipher"),              GROUP_SECURITY,   VALUE_SUFFIX },
@@ -331,10 +331,20 @@ build_rows (EitConnectionPage *self)
 
           gtk_label_set_selectable (GTK_LABEL (label), TRUE);
           gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-          gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-          gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
           gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_RIGHT);
-          gtk_label_set_max_width_chars (GTK_LABEL (label), rows[i].style == VALUE_MONOSPACE ? 36 : 40);
+          if (rows[i].style == VALUE_MONOSPACE)
+            {
+              /* Identifiers and fingerprints are shown in full, wrapped. */
+              gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+              gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_CHAR);
+              gtk_label_set_width_chars (GTK_LABEL (label), 32);
+              gtk_label_set_max_width_chars (GTK_LABEL (label), 36);
+            }
+          else
+            {
+              gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+              gtk_label_set_max_width_chars (GTK_LABEL (label), 48);
+            }
           gtk_widget_add_css_class (label, rows[i].style == VALUE_MONOSPACE ? "monospace" : "numeric");
           gtk_widget_add_css_class (label, "dim-label");
           gtk_accessible_update_property (GTK_ACCESSIBLE (label),
@@ -370,7 +380,9 @@ build_legend (EitConnectionPage *self)
       gtk_widget_add_css_class (label, "dim-label");
       gtk_box_append (GTK_BOX (box), dot);
       gtk_box_append (GTK_BOX (box), label);
-      gtk_box_append (GTK_BOX (self->legend_box), box);
+      gtk_flow_box_append (GTK_FLOW_BOX (self->legend_box), box);
+      /* A legend, not a list to move through. */
+      gtk_widget_set_focusable (gtk_widget_get_parent (box), FALSE);
     }
 }
 
@@ -381,6 +393,12 @@ eit_connection_page_dispose (GObject *object)
 
   eit_connection_page_set_monitor (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_CONNECTION_PAGE);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
 
   G_OBJECT_CLASS (eit_connection_page_parent_class)->dispose (object);
 }

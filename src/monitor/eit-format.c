@@ -72,11 +72,22 @@ eit_format_millis (double ms)
 char *
 eit_format_clock (gint64 real_usec)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (real_usec / G_USEC_PER_SEC);
+  /* Called for every log row on screen, every frame: no GDateTime (it
+   * looks the local zone up on disk each time), one cached zone and
+   * plain arithmetic. */
+  static GTimeZone *zone;
+  gint64 seconds = real_usec / G_USEC_PER_SEC;
+  gint64 local;
+  int interval;
 
-  if (dt == NULL)
-    return g_strdup ("–");
-  return g_strdup_printf ("%02d:%02d:%02d.%03d",
-                          g_date_time_get_hour (dt), g_date_time_get_minute (dt),
-                          g_date_time_get_second (dt), (int) ((real_usec / 1000) % 1000));
+  if (g_once_init_enter (&zone))
+    g_once_init_leave (&zone, g_time_zone_new_local ());
+
+  interval = g_time_zone_find_interval (zone, G_TIME_TYPE_UNIVERSAL, seconds);
+  local = seconds + (interval >= 0 ? g_time_zone_get_offset (zone, interval) : 0);
+  local %= 86400;
+  if (local < 0)
+    local += 86400;
+  return g_strdup_printf ("%02d:%02d:%02d.%03d", (int) (local / 3600), (int) ((local / 60) % 60),
+                          (int) (local % 60), (int) ((real_usec / 1000) % 1000));
 }

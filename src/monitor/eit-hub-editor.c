@@ -369,11 +369,29 @@ eit_hub_editor_class_init (EitHubEditorClass *klass)
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, EIT_TYPE_HUB_CONFIG);
 }
 
+/* Typing clears a stale complaint; the next save checks again. */
+static void
+row_changed_cb (EitHubEditor *self)
+{
+  if (self->error != NULL && !self->busy)
+    {
+      show_error (self, NULL);
+      mark_row (self->url_row, FALSE);
+      mark_row (ADW_ENTRY_ROW (self->token_row), FALSE);
+      mark_row (self->ca_file_row, FALSE);
+      mark_row (self->pin_row, FALSE);
+    }
+}
+
 static void
 eit_hub_editor_init (EitHubEditor *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->url_row, "changed", G_CALLBACK (row_changed_cb), self);
+  g_signal_connect_swapped (self->token_row, "changed", G_CALLBACK (row_changed_cb), self);
+  g_signal_connect_swapped (self->ca_file_row, "changed", G_CALLBACK (row_changed_cb), self);
+  g_signal_connect_swapped (self->pin_row, "changed", G_CALLBACK (row_changed_cb), self);
   g_signal_connect_swapped (self->trust_row, "notify::selected",
                             G_CALLBACK (update_trust_rows), self);
   update_trust_rows (self);

@@ -43,6 +43,8 @@ struct _EitHubMonitor
   gint64            last_sample_time;
   guint64           last_messages_in, last_messages_out, last_bytes_in, last_bytes_out;
   gint64            last_credit_wait;
+  guint64           last_flow_out, last_flow_bytes_out;
+  EitFlow          *counted_flow;   /* not a reference: compared only */
 
   gulong            message_handler;
   gulong            transition_handler;
@@ -256,6 +258,25 @@ eit_hub_monitor_sample (EitHubMonitor *self)
   g_return_if_fail (EIT_IS_HUB_MONITOR (self));
 
   read_connection (self);
+
+  /* Outgoing traffic: the flow counts every application message sent
+   * (the composer's and any other sender's); without a flow (base layer)
+   * eit_hub_monitor_send() counts. A new flow starts from zero. */
+  if (m->have_flow)
+    {
+      EitFlow *flow = eit_connection_get_flow (self->connection);
+
+      if (flow != self->counted_flow || m->flow.messages_out < self->last_flow_out)
+        {
+          self->counted_flow = flow;
+          self->last_flow_out = 0;
+          self->last_flow_bytes_out = 0;
+        }
+      m->messages_out += m->flow.messages_out - self->last_flow_out;
+      m->bytes_out += m->flow.bytes_out - MIN (m->flow.bytes_out, self->last_flow_bytes_out);
+      self->last_flow_out = m->flow.messages_out;
+      self->last_flow_bytes_out = m->flow.bytes_out;
+    }
 
   seconds = (now - self->last_sample_time) / (double) G_USEC_PER_SEC;
   m->messages_in_rate = rate (m->messages_in, self->last_messages_in, seconds);
@@ -652,8 +673,12 @@ eit_hub_monitor_send (EitHubMonitor *self,
   if (!eit_connection_send (self->connection, json))
     return FALSE;
 
-  self->metrics.messages_out++;
-  self->metrics.bytes_out += strlen (json);
+  /* In full mode the flow counts it (see eit_hub_monitor_sample()). */
+  if (eit_connection_get_mode (self->connection) != EIT_PROTOCOL_MODE_FULL)
+    {
+      self->metrics.messages_out++;
+      self->metrics.bytes_out += strlen (json);
+    }
   eit_message_log_append_text (self->log, EIT_LOG_DIRECTION_OUT, json, strlen (json));
   return TRUE;
 }

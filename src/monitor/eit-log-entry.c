@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "eit-log-entry.h"
@@ -61,6 +60,19 @@ string_end (const char *s, gsize i, gsize n)
   return MIN (i, n);
 }
 
+/* The members that name a message's kind, best first. */
+static int
+type_key_rank (const char *key,
+               gsize       len)
+{
+  static const char * const keys[] = { "type", "kind", "event" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (len == strlen (keys[i]) && memcmp (key, keys[i], len) == 0)
+      return (int) i;
+  return -1;
+}
+
 char *
 eit_log_scan_message_type (const char *json,
                            gsize       len)
@@ -69,6 +81,9 @@ eit_log_scan_message_type (const char *json,
   gsize i;
   int depth = 1;
   gboolean expect_key = TRUE;
+  const char *best = NULL;
+  gsize best_len = 0;
+  int best_rank = G_MAXINT;
 
   if (json == NULL)
     return NULL;
@@ -88,26 +103,28 @@ eit_log_scan_message_type (const char *json,
           gsize end = string_end (json, start, n);
 
           if (end >= n)
-            return NULL;
+            break;
 
           if (depth == 1 && expect_key)
             {
-              gboolean is_type = (end - start == 4 && memcmp (json + start, "type", 4) == 0);
+              int rank = type_key_rank (json + start, end - start);
 
               i = skip_space (json, end + 1, n);
               if (i >= n || json[i] != ':')
-                return NULL;
+                break;
               i = skip_space (json, i + 1, n);
-              if (is_type)
+              if (rank >= 0 && rank < best_rank && i < n && json[i] == '"')
                 {
-                  gsize vend;
+                  gsize vend = string_end (json, i + 1, n);
 
-                  if (i >= n || json[i] != '"')
-                    return NULL;
-                  vend = string_end (json, i + 1, n);
                   if (vend >= n)
-                    return NULL;
-                  return g_utf8_make_valid (json + i + 1, MIN (vend - i - 1, TYPE_LIMIT));
+                    break;
+                  best = json + i + 1;
+                  best_len = vend - i - 1;
+                  best_rank = rank;
+                  if (rank == 0)
+                    break;  /* "type" wins outright */
+                  i = vend + 1;
                 }
               expect_key = FALSE;
               continue;
@@ -122,14 +139,16 @@ eit_log_scan_message_type (const char *json,
       else if (c == '}' || c == ']')
         {
           if (--depth == 0)
-            return NULL;
+            break;
         }
       else if (c == ',' && depth == 1)
         expect_key = TRUE;
       i++;
     }
 
-  return NULL;
+  if (best == NULL)
+    return NULL;
+  return g_utf8_make_valid (best, MIN (best_len, TYPE_LIMIT));
 }
 
 EitLogEntry *
@@ -196,18 +215,21 @@ char *
 eit_log_entry_dup_summary (EitLogEntry *self,
                            guint        max_chars)
 {
+  /* The text is valid UTF-8 (the wire validates it, and cuts happen on
+   * character boundaries): count characters by their lead bytes, collapse
+   * ASCII white space. */
   GString *out = g_string_sized_new (MIN (max_chars + 8, 256));
-  const char *p = self->text;
+  const guchar *p = (const guchar *) self->text;
   guint count = 0;
   gboolean last_space = FALSE;
 
-  while (*p != '\0' && count < max_chars)
+  for (; *p != '\0'; p++)
     {
-      gunichar c = g_utf8_get_char_validated (p, -1);
+      gboolean lead = (*p & 0xC0) != 0x80;
 
-      if (c == (gunichar) -1 || c == (gunichar) -2)
+      if (lead && count >= max_chars)
         break;
-      if (g_unichar_isspace (c))
+      if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
         {
           if (!last_space && count > 0)
             {
@@ -215,14 +237,12 @@ eit_log_entry_dup_summary (EitLogEntry *self,
               count++;
             }
           last_space = TRUE;
+          continue;
         }
-      else
-        {
-          g_string_append_unichar (out, c);
-          count++;
-          last_space = FALSE;
-        }
-      p = g_utf8_next_char (p);
+      g_string_append_c (out, (char) *p);
+      if (lead)
+        count++;
+      last_space = FALSE;
     }
 
   if (*p != '\0' || self->truncated)
@@ -231,20 +251,85 @@ eit_log_entry_dup_summary (EitLogEntry *self,
   return g_string_free (out, FALSE);
 }
 
+static void
+newline (GString *out,
+         int      depth)
+{
+  g_string_append_c (out, '\n');
+  for (int i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+}
+
+char *
+eit_json_pretty (const char *text)
+{
+  GString *out = g_string_new (NULL);
+  int depth = 0;
+  const char *p = text;
+
+  /* Re-indents the tokens as they are: numbers and strings keep their
+   * exact text (json-glib would rewrite 23.31 as 23.309999999999999). */
+  while (*p != '\0')
+    {
+      char c = *p;
+
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        {
+          p++;
+          continue;
+        }
+      if (c == '"')
+        {
+          const char *start = p++;
+          while (*p != '\0' && *p != '"')
+            p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+          if (*p == '"')
+            p++;
+          g_string_append_len (out, start, p - start);
+          continue;
+        }
+      if (c == '{' || c == '[')
+        {
+          const char *q = p + 1;
+          while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+            q++;
+          if (*q == (c == '{' ? '}' : ']'))
+            {
+              g_string_append_c (out, c);
+              g_string_append_c (out, *q);
+              p = q + 1;
+              continue;
+            }
+          g_string_append_c (out, c);
+          newline (out, ++depth);
+        }
+      else if (c == '}' || c == ']')
+        {
+          depth = MAX (depth - 1, 0);
+          newline (out, depth);
+          g_string_append_c (out, c);
+        }
+      else if (c == ',')
+        {
+          g_string_append_c (out, c);
+          newline (out, depth);
+        }
+      else if (c == ':')
+        g_string_append (out, ": ");
+      else
+        g_string_append_c (out, c);
+      p++;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
 char *
 eit_log_entry_dup_pretty (EitLogEntry *self)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(JsonGenerator) generator = NULL;
-
-  if (self->truncated || !json_parser_load_from_data (parser, self->text, -1, NULL))
+  if (self->truncated)
     return g_strdup (self->text);
-
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, json_parser_get_root (parser));
-  return json_generator_to_data (generator, NULL);
+  return eit_json_pretty (self->text);
 }
 
 static gboolean

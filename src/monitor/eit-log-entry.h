@@ -25,7 +25,7 @@ EitLogEntry     *eit_log_entry_new           (gint64           real_time,
                                               gsize            len);
 gint64           eit_log_entry_get_time      (EitLogEntry *self);
 EitLogDirection  eit_log_entry_get_direction (EitLogEntry *self);
-/* NULL when the message has no string "type" member. */
+/* NULL when the message has no string "type" (or "kind", "event") member. */
 const char      *eit_log_entry_get_message_type (EitLogEntry *self);
 gsize            eit_log_entry_get_size      (EitLogEntry *self);
 /* The kept text (possibly cut at EIT_LOG_ENTRY_MAX_TEXT bytes). */
@@ -43,8 +43,13 @@ gboolean         eit_log_entry_matches       (EitLogEntry *self,
 
 const char      *eit_log_direction_to_string (EitLogDirection direction);
 
-/* The "type" member of a JSON object text, found by a bounded scan that
- * never allocates on the way; NULL if there is none. */
+/* Indents valid JSON text two spaces a level, keeping every number and
+ * string exactly as written. */
+char            *eit_json_pretty             (const char *text);
+
+/* What kind of message a JSON object text is: its "type" member, else its
+ * "kind" or "event" member (strings), found by a bounded scan that never
+ * allocates on the way; NULL if there is none. */
 char            *eit_log_scan_message_type   (const char *json,
                                               gsize       len);
 

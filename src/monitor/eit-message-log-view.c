@@ -5,9 +5,11 @@
 
 #include "eit-monitor-resources.h"
 #include "eit-format.h"
+#include "eit-log-slot-model.h"
 #include "eit-message-log-view.h"
 
 #define SUMMARY_CHARS 160
+#define FLUSH_RATE 30
 
 typedef enum {
   COLUMN_TIME,
@@ -42,11 +44,17 @@ struct _EitMessageLogView
   gulong              type_handler;
   gulong              metrics_handler;
 
-  GtkCustomFilter    *filter;
-  GtkFilterListModel *filtered;
+  EitLogSlotModel    *slots;
   GtkSingleSelection *selection;
+  GPtrArray          *bound;          /* GtkListItem on screen */
+  EitLogEntry        *selected_entry; /* what the user selected */
+  gulong              contents_handler;
+  gboolean            moving_selection;
+  gboolean            scrolled_away;
+  gboolean            stale_cells;
 
   guint               tick_id;
+  gint64              last_flush;
   char               *direction;   /* "all", "in", "out" */
   char               *type;        /* "" for all */
   char               *search;      /* folded to lower case */
@@ -59,11 +67,10 @@ enum { PROP_0, PROP_MONITOR, PROP_PAUSED, PROP_DIRECTION, PROP_TYPE, PROP_SEARCH
 static GParamSpec *properties[N_PROPS];
 
 static gboolean
-filter_func (gpointer item,
-             gpointer user_data)
+filter_func (EitLogEntry *entry,
+             gpointer     user_data)
 {
   EitMessageLogView *self = user_data;
-  EitLogEntry *entry = item;
 
   if (g_strcmp0 (self->direction, "in") == 0 &&
       eit_log_entry_get_direction (entry) != EIT_LOG_DIRECTION_IN)
@@ -79,23 +86,35 @@ filter_func (gpointer item,
 static void
 refilter (EitMessageLogView *self)
 {
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gboolean active = g_strcmp0 (self->direction, "all") != 0 || self->type[0] != '\0' ||
+                    self->search[0] != '\0';
+
+  /* Without a filter the rows map straight onto the log, instead of
+   * testing every new message against a filter that matches everything. */
+  if (self->slots == NULL)
+    return;
+  eit_log_slot_model_set_filter (self->slots, active ? filter_func : NULL, self);
 }
 
 static void
 update_count (EitMessageLogView *self)
 {
   g_autofree char *text = NULL;
-  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->slots));
 
   if (self->log == NULL)
     text = g_strdup ("");
+  else if (self->scrolled_away && !self->paused)
+    /* Translators: the log holds still while the reader scrolls */
+    text = g_strdup_printf (_("Holding · %u shown"), shown);
   else if (self->paused)
     /* Translators: the log is paused; %u messages are on screen */
     text = g_strdup_printf (_("Paused · %u shown"), shown);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u shown", "%u shown", shown), shown);
-  gtk_label_set_text (self->count_label, text);
+  /* A label's new text means a new layout for the whole window. */
+  if (g_strcmp0 (gtk_label_get_text (self->count_label), text) != 0)
+    gtk_label_set_text (self->count_label, text);
 }
 
 static gboolean
@@ -104,8 +123,15 @@ flush_tick_cb (GtkWidget     *widget,
                gpointer       user_data)
 {
   EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+
+  /* At most one splice per frame, and no more than FLUSH_RATE a second;
+   * the pending ring keeps only the newest meanwhile. */
+  if (now - self->last_flush < G_USEC_PER_SEC / FLUSH_RATE)
+    return G_SOURCE_CONTINUE;
 
   self->tick_id = 0;
+  self->last_flush = now;
   if (self->log != NULL)
     eit_message_log_flush (self->log);
   return G_SOURCE_REMOVE;
@@ -175,11 +201,119 @@ selection_changed_cb (GtkSingleSelection *selection,
                       GParamSpec         *pspec,
                       EitMessageLogView  *self)
 {
-  EitLogEntry *entry = gtk_single_selection_get_selected_item (selection);
+  EitLogSlot *slot = gtk_single_selection_get_selected_item (selection);
+  g_autoptr(EitLogEntry) entry = NULL;
 
-  /* A row trimmed off the end deselects; keep showing what was selected. */
+  /* Our own moves follow the selected message down the log. */
+  if (self->moving_selection || slot == NULL)
+    return;
+
+  entry = eit_log_slot_dup_entry (slot);
+  g_set_object (&self->selected_entry, entry);
   if (entry != NULL)
     show_entry (self, entry);
+}
+
+static void
+set_cell_text (GtkListItem *item)
+{
+  int column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (item), "eit-column"));
+  EitLogSlot *slot = gtk_list_item_get_item (item);
+  GtkInscription *label = GTK_INSCRIPTION (gtk_list_item_get_child (item));
+  g_autoptr(EitLogEntry) entry = slot != NULL ? eit_log_slot_dup_entry (slot) : NULL;
+  g_autofree char *text = NULL;
+
+  if (entry != NULL)
+    {
+      switch (column)
+        {
+        case COLUMN_TIME:
+          text = eit_format_clock (eit_log_entry_get_time (entry));
+          break;
+        case COLUMN_DIRECTION:
+          text = g_strdup (eit_log_entry_get_direction (entry) == EIT_LOG_DIRECTION_IN
+                           ? _("↓ in") : _("↑ out"));
+          break;
+        case COLUMN_TYPE:
+          text = g_strdup (eit_log_entry_get_message_type (entry));
+          break;
+        case COLUMN_SIZE:
+          text = eit_format_bytes (eit_log_entry_get_size (entry));
+          break;
+        case COLUMN_SUMMARY:
+        default:
+          text = eit_log_entry_dup_summary (entry, SUMMARY_CHARS);
+          break;
+        }
+    }
+  if (g_strcmp0 (gtk_inscription_get_text (label), text) != 0)
+    gtk_inscription_set_text (label, text);
+}
+
+/* The rows in view, give or take one, from the (uniform) row height. */
+static void
+visible_range (EitMessageLogView *self,
+               guint             *first,
+               guint             *last)
+{
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->slots));
+  double upper = gtk_adjustment_get_upper (adjustment);
+  double row;
+
+  *first = 0;
+  *last = G_MAXUINT;
+  if (n_items == 0 || upper <= 0)
+    return;
+  row = upper / n_items;
+  if (row < 4)
+    return;
+  *first = (guint) MAX (0.0, floor (gtk_adjustment_get_value (adjustment) / row) - 2);
+  *last = (guint) ceil ((gtk_adjustment_get_value (adjustment) +
+                         gtk_adjustment_get_page_size (adjustment)) / row) + 2;
+}
+
+/* Rebinds the text of the rows on screen (all == FALSE) or of every row
+ * GTK keeps around (TRUE): GTK 4.8 keeps some 200 rows bound, and the log
+ * follows the newest only while it is scrolled to the top, so off-screen
+ * rows are refreshed when the reader scrolls. */
+static void
+refresh_cells (EitMessageLogView *self,
+               gboolean           all)
+{
+  guint first = 0, last = G_MAXUINT;
+
+  if (!all)
+    visible_range (self, &first, &last);
+  for (guint i = 0; i < self->bound->len; i++)
+    {
+      GtkListItem *item = g_ptr_array_index (self->bound, i);
+      guint position = gtk_list_item_get_position (item);
+
+      if (position >= first && position <= last)
+        set_cell_text (item);
+    }
+  self->stale_cells = !all;
+}
+
+/* The log moved on: the rows on screen show other messages now. */
+static void
+contents_changed_cb (EitMessageLogView *self)
+{
+  refresh_cells (self, FALSE);
+
+  if (self->selected_entry != NULL)
+    {
+      guint position = eit_log_slot_model_find (self->slots, self->selected_entry);
+
+      if (position != gtk_single_selection_get_selected (self->selection))
+        {
+          self->moving_selection = TRUE;
+          gtk_single_selection_set_selected (self->selection, position);
+          self->moving_selection = FALSE;
+        }
+    }
+  update_count (self);
 }
 
 static void
@@ -204,49 +338,36 @@ setup_cb (GtkSignalListItemFactory *factory,
   if (column == COLUMN_SUMMARY)
     gtk_widget_add_css_class (label, "monospace");
   gtk_list_item_set_child (item, label);
+  g_object_set_data (G_OBJECT (item), "eit-column", GINT_TO_POINTER (column));
 }
 
 static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *item,
-         gpointer                  user_data)
+         EitMessageLogView        *self)
 {
-  Column column = GPOINTER_TO_INT (user_data);
-  EitLogEntry *entry = gtk_list_item_get_item (item);
-  GtkInscription *label = GTK_INSCRIPTION (gtk_list_item_get_child (item));
-  g_autofree char *text = NULL;
-
-  switch (column)
-    {
-    case COLUMN_TIME:
-      text = eit_format_clock (eit_log_entry_get_time (entry));
-      break;
-    case COLUMN_DIRECTION:
-      text = g_strdup (eit_log_entry_get_direction (entry) == EIT_LOG_DIRECTION_IN
-                       ? _("↓ in") : _("↑ out"));
-      break;
-    case COLUMN_TYPE:
-      text = g_strdup (eit_log_entry_get_message_type (entry));
-      break;
-    case COLUMN_SIZE:
-      text = eit_format_bytes (eit_log_entry_get_size (entry));
-      break;
-    case COLUMN_SUMMARY:
-    default:
-      text = eit_log_entry_dup_summary (entry, SUMMARY_CHARS);
-      break;
-    }
-  gtk_inscription_set_text (label, text);
+  g_ptr_array_add (self->bound, item);
+  set_cell_text (item);
 }
 
 static void
-setup_column (GtkColumnViewColumn *column,
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           EitMessageLogView        *self)
+{
+  g_ptr_array_remove_fast (self->bound, item);
+}
+
+static void
+setup_column (EitMessageLogView   *self,
+              GtkColumnViewColumn *column,
               Column               id)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), GINT_TO_POINTER (id));
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), GINT_TO_POINTER (id));
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
   gtk_column_view_column_set_factory (column, factory);
   g_object_unref (factory);
 }
@@ -308,12 +429,31 @@ set_paused (EitMessageLogView *self,
     return;
   self->paused = paused;
   if (self->log != NULL)
-    eit_message_log_set_paused (self->log, paused);
+    eit_message_log_set_paused (self->log, paused || self->scrolled_away);
   gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
                             paused ? "media-playback-start-symbolic"
                                    : "media-playback-pause-symbolic");
   update_count (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+/* Reading further down holds the log still (rows are slots: following
+ * the newest message would move the text under the reader); back at the
+ * top it follows again. */
+static void
+scrolled_cb (GtkAdjustment     *adjustment,
+             EitMessageLogView *self)
+{
+  gboolean away = gtk_adjustment_get_value (adjustment) > 1.0;
+
+  if (self->stale_cells)
+    refresh_cells (self, TRUE);
+  if (away == self->scrolled_away)
+    return;
+  self->scrolled_away = away;
+  if (self->log != NULL)
+    eit_message_log_set_paused (self->log, self->paused || away);
+  update_count (self);
 }
 
 static void
@@ -345,17 +485,6 @@ search_changed_cb (GtkSearchEntry    *entry,
                    EitMessageLogView *self)
 {
   eit_message_log_view_set_search (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
-}
-
-static void
-items_changed_cb (GListModel        *model,
-                  guint              position,
-                  guint              removed,
-                  guint              added,
-                  EitMessageLogView *self)
-{
-  if (removed != added)
-    update_count (self);
 }
 
 static void
@@ -412,15 +541,22 @@ eit_message_log_view_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
-  if (self->filtered != NULL)
-    g_signal_handlers_disconnect_by_func (self->filtered, items_changed_cb, self);
+  if (self->slots != NULL)
+    g_clear_signal_handler (&self->contents_handler, self->slots);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
+  g_clear_object (&self->selected_entry);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_MESSAGE_LOG_VIEW);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->selection);
-  g_clear_object (&self->filtered);
-  g_clear_object (&self->filter);
+  g_clear_object (&self->slots);
+  g_clear_pointer (&self->bound, g_ptr_array_unref);
 
   G_OBJECT_CLASS (eit_message_log_view_parent_class)->dispose (object);
 }
@@ -532,23 +668,26 @@ eit_message_log_view_init (EitMessageLogView *self)
   self->search = g_strdup ("");
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->bound = g_ptr_array_new ();
 
-  setup_column (self->time_column, COLUMN_TIME);
-  setup_column (self->direction_column, COLUMN_DIRECTION);
-  setup_column (self->type_column, COLUMN_TYPE);
-  setup_column (self->size_column, COLUMN_SIZE);
-  setup_column (self->summary_column, COLUMN_SUMMARY);
+  setup_column (self, self->time_column, COLUMN_TIME);
+  setup_column (self, self->direction_column, COLUMN_DIRECTION);
+  setup_column (self, self->type_column, COLUMN_TYPE);
+  setup_column (self, self->size_column, COLUMN_SIZE);
+  setup_column (self, self->summary_column, COLUMN_SUMMARY);
 
-  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
-  self->filtered = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  self->slots = eit_log_slot_model_new ();
+  self->contents_handler = g_signal_connect_swapped (self->slots, "contents-changed",
+                                                     G_CALLBACK (contents_changed_cb), self);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->slots)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
   g_signal_connect (self->selection, "notify::selected-item",
                     G_CALLBACK (selection_changed_cb), self);
-  g_signal_connect (self->filtered, "items-changed", G_CALLBACK (items_changed_cb), self);
+  g_signal_connect (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view)),
+                    "value-changed", G_CALLBACK (scrolled_cb), self);
   g_signal_connect (self->direction_dropdown, "notify::selected",
                     G_CALLBACK (direction_selected_cb), self);
   g_signal_connect (self->type_dropdown, "notify::selected",
@@ -575,6 +714,7 @@ eit_message_log_view_set_monitor (EitMessageLogView *self,
       g_clear_signal_handler (&self->type_handler, self->log);
       /* A pause belongs to this view, not to the hub. */
       eit_message_log_set_paused (self->log, FALSE);
+      g_clear_object (&self->selected_entry);
       g_clear_object (&self->log);
     }
   if (self->monitor != NULL)
@@ -587,7 +727,7 @@ eit_message_log_view_set_monitor (EitMessageLogView *self,
     {
       self->monitor = g_object_ref (monitor);
       self->log = g_object_ref (eit_hub_monitor_get_log (monitor));
-      eit_message_log_set_paused (self->log, self->paused);
+      eit_message_log_set_paused (self->log, self->paused || self->scrolled_away);
       self->pending_handler = g_signal_connect_swapped (self->log, "pending",
                                                         G_CALLBACK (pending_cb), self);
       self->type_handler = g_signal_connect (self->log, "type-added",
@@ -596,9 +736,9 @@ eit_message_log_view_set_monitor (EitMessageLogView *self,
                                                         G_CALLBACK (metrics_changed_cb), self);
     }
 
-  if (self->filtered != NULL)
-    gtk_filter_list_model_set_model (self->filtered,
-                                     self->log != NULL ? eit_message_log_get_model (self->log) : NULL);
+  if (self->slots != NULL)
+    eit_log_slot_model_set_source (self->slots,
+                                   self->log != NULL ? eit_message_log_get_model (self->log) : NULL);
   rebuild_types (self);
   set_type (self, "");
   show_entry (self, NULL);
@@ -620,7 +760,15 @@ GListModel *
 eit_message_log_view_get_model (EitMessageLogView *self)
 {
   g_return_val_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self), NULL);
-  return G_LIST_MODEL (self->filtered);
+  return G_LIST_MODEL (self->slots);
+}
+
+EitLogEntry *
+eit_message_log_view_dup_entry (EitMessageLogView *self,
+                                guint              position)
+{
+  g_return_val_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self), NULL);
+  return eit_log_slot_model_dup_entry (self->slots, position);
 }
 
 gboolean
@@ -658,6 +806,8 @@ eit_message_log_view_select (EitMessageLogView *self,
   g_return_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self));
 
   gtk_single_selection_set_selected (self->selection, position);
+  if (position == GTK_INVALID_LIST_POSITION)
+    g_clear_object (&self->selected_entry);
 }
 
 char *

@@ -2,7 +2,9 @@
 /* The live message log of one hub: a virtualized GtkColumnView (time,
  * direction, type, size, summary) over the bounded EitMessageLog, with
  * pause, filters by direction and type, text search and a pretty-printed
- * view of the selected message. New messages are spliced in once per frame.
+ * view of the selected message. New messages are spliced into the log once
+ * per frame; the rows are stable slots (EitLogSlotModel) that rebind their
+ * text, so GTK keeps its row widgets. Scrolling down holds the log still.
  * Actions: log.pause (bool state), log.direction ("all" | "in" | "out"),
  * log.type (message type, "" for all), log.clear, log.search. */
 #pragma once
@@ -18,8 +20,11 @@ G_DECLARE_FINAL_TYPE (EitMessageLogView, eit_message_log_view, EIT, MESSAGE_LOG_
 void           eit_message_log_view_set_monitor   (EitMessageLogView *self,
                                                    EitHubMonitor     *monitor);
 EitHubMonitor *eit_message_log_view_get_monitor   (EitMessageLogView *self);
-/* What the column view shows: the log after the filters. */
+/* What the column view shows: the log after the filters, as row slots
+ * (EitLogSlot); eit_message_log_view_dup_entry() gives a row's message. */
 GListModel    *eit_message_log_view_get_model     (EitMessageLogView *self);
+EitLogEntry   *eit_message_log_view_dup_entry     (EitMessageLogView *self,
+                                                   guint              position);
 gboolean       eit_message_log_view_get_paused    (EitMessageLogView *self);
 void           eit_message_log_view_set_search    (EitMessageLogView *self,
                                                    const char        *text);

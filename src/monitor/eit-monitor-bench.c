@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "eit-hub-server.h"
@@ -27,7 +28,9 @@ struct _EitMonitorBench
   EitHubServer     *server;
   EitHubMonitor    *monitor;
   GdkFrameClock    *clock;
+  gulong            before_handler;
   gulong            update_handler;
+  gulong            layout_handler;
   gulong            paint_handler;
 
   Phase             phase;
@@ -48,12 +51,25 @@ struct _EitMonitorBench
   guint             n_stalls;
   GArray           *probe_lateness;    /* gint64 µs */
   gint64            frame_begin;
+  gint64            frame_cpu_begin;
+  GArray           *frame_cpu;         /* gint64 µs of main-thread CPU per frame */
+  gint64            cpu_start, cpu_end;
+  gint64            update_end;
+  gint64            layout_end;
   gint64            last_frame;
   GArray           *frame_intervals;   /* gint64 µs */
   GArray           *frame_work;        /* gint64 µs */
+  GArray           *frame_update;      /* tick callbacks: the log splice, charts */
+  GArray           *frame_layout;
+  GArray           *frame_paint;
   guint64           in_start, in_end;
   guint64           sent_start, sent_end;
   double            rss_start, rss_end, rss_min, rss_max, rss_peak;
+  GString          *rss_trend;         /* MB every 10 s while measuring */
+  GString          *stall_times;       /* when the stalls happened */
+  GString          *events;            /* connection transitions while measuring */
+  gulong            transition_handler;
+  guint             rss_ticks;
   gboolean          passed;
 };
 
@@ -86,6 +102,17 @@ read_peak_rss (void)
       sscanf (line + 6, "%lu", &kb) != 1)
     return NAN;
   return kb * 1024.0;
+}
+
+/* CPU time of this thread (µs): unlike wall time, other processes on a
+ * busy machine do not inflate it. */
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static int
@@ -158,17 +185,38 @@ probe_cb (gpointer user_data)
       g_array_append_val (self->probe_lateness, lateness);
       self->max_lateness = MAX (self->max_lateness, lateness);
       if (lateness > STALL_LIMIT_US)
-        self->n_stalls++;
+        {
+          self->n_stalls++;
+          g_string_append_printf (self->stall_times, "%s%.1f s (%.0f ms)", self->stall_times->len ? ", " : "",
+                                  (now - self->measure_start) / 1e6, lateness / 1000.0);
+        }
     }
   self->last_probe = now;
   return G_SOURCE_CONTINUE;
 }
 
 static void
-frame_update_cb (GdkFrameClock   *clock,
+frame_before_cb (GdkFrameClock   *clock,
                  EitMonitorBench *self)
 {
   self->frame_begin = g_get_monotonic_time ();
+  self->frame_cpu_begin = thread_cpu_time ();
+  self->update_end = self->layout_end = 0;
+}
+
+/* Connected after GTK's own handlers: these run when a phase is done. */
+static void
+frame_update_cb (GdkFrameClock   *clock,
+                 EitMonitorBench *self)
+{
+  self->update_end = g_get_monotonic_time ();
+}
+
+static void
+frame_layout_cb (GdkFrameClock   *clock,
+                 EitMonitorBench *self)
+{
+  self->layout_end = g_get_monotonic_time ();
 }
 
 static void
@@ -182,7 +230,18 @@ frame_painted_cb (GdkFrameClock   *clock,
       if (self->frame_begin != 0)
         {
           gint64 work = now - self->frame_begin;
+          gint64 cpu = thread_cpu_time () - self->frame_cpu_begin;
           g_array_append_val (self->frame_work, work);
+          g_array_append_val (self->frame_cpu, cpu);
+          if (self->update_end != 0 && self->layout_end != 0)
+            {
+              gint64 update = self->update_end - self->frame_begin;
+              gint64 layout = self->layout_end - self->update_end;
+              gint64 paint = now - self->layout_end;
+              g_array_append_val (self->frame_update, update);
+              g_array_append_val (self->frame_layout, layout);
+              g_array_append_val (self->frame_paint, paint);
+            }
         }
       if (self->last_frame != 0)
         {
@@ -191,6 +250,20 @@ frame_painted_cb (GdkFrameClock   *clock,
         }
     }
   self->last_frame = now;
+}
+
+static void
+transition_cb (EitConnection      *connection,
+               EitConnectionState  old_state,
+               EitConnectionState  new_state,
+               const char         *reason,
+               EitMonitorBench    *self)
+{
+  if (self->phase != PHASE_MEASURE)
+    return;
+  g_string_append_printf (self->events, "%s%.1f s %s", self->events->len ? ", " : "",
+                          (g_get_monotonic_time () - self->measure_start) / 1e6,
+                          eit_connection_state_to_string (new_state));
 }
 
 static gboolean
@@ -203,6 +276,9 @@ rss_cb (gpointer user_data)
     {
       self->rss_min = MIN (self->rss_min, rss);
       self->rss_max = MAX (self->rss_max, rss);
+      if (++self->rss_ticks % 10 == 0)
+        g_string_append_printf (self->rss_trend, "%s%.0f", self->rss_trend->len ? " " : "",
+                                rss / 1048576.0);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -212,7 +288,7 @@ print_row (GString    *out,
            const char *name,
            const char *value)
 {
-  g_string_append_printf (out, "| %-38s | %-36s |\n", name, value);
+  g_string_append_printf (out, "| %-44s | %-36s |\n", name, value);
 }
 
 static void
@@ -232,11 +308,15 @@ report (EitMonitorBench *self)
   g_array_sort (self->frame_intervals, compare_int64);
   g_array_sort (self->frame_work, compare_int64);
   g_array_sort (self->probe_lateness, compare_int64);
+  g_array_sort (self->frame_update, compare_int64);
+  g_array_sort (self->frame_cpu, compare_int64);
+  g_array_sort (self->frame_layout, compare_int64);
+  g_array_sort (self->frame_paint, compare_int64);
   self->passed = rate_ok && stalls_ok && memory_ok;
 
   g_string_append (out, "\neithub-monitor load benchmark (bench/monitor-load)\n\n");
   print_row (out, "figure", "value");
-  g_string_append (out, "|----------------------------------------|--------------------------------------|\n");
+  g_string_append (out, "|----------------------------------------------|--------------------------------------|\n");
   g_snprintf (buf, sizeof buf, "%u msg/s, ~%u B each", self->options.rate, self->options.size);
   print_row (out, "target rate into the monitor", buf);
   g_snprintf (buf, sizeof buf, "%.1f s (after %u s warm-up)", seconds, self->options.warmup);
@@ -270,6 +350,18 @@ report (EitMonitorBench *self)
               self->frame_work->len ? g_array_index (self->frame_work, gint64,
                                                      self->frame_work->len - 1) / 1000.0 : NAN);
   print_row (out, "frame time (update..paint) p50/p95/p99/max", buf);
+  g_snprintf (buf, sizeof buf, "%.2f / %.2f / %.2f ms", percentile_ms (self->frame_cpu, 50),
+              percentile_ms (self->frame_cpu, 95), percentile_ms (self->frame_cpu, 99));
+  print_row (out, "frame CPU time (this thread) p50/p95/p99", buf);
+  g_snprintf (buf, sizeof buf, "%.0f%% of one CPU",
+              seconds > 0 ? 100.0 * (self->cpu_end - self->cpu_start) / 1e6 / seconds : 0);
+  print_row (out, "main thread CPU (hub, client and UI)", buf);
+  g_snprintf (buf, sizeof buf, "%.2f / %.2f / %.2f ms", percentile_ms (self->frame_layout, 50),
+              percentile_ms (self->frame_layout, 95), percentile_ms (self->frame_layout, 99));
+  print_row (out, "  of which ticks+layout (log splice) p50/p95/p99", buf);
+  g_snprintf (buf, sizeof buf, "%.2f / %.2f / %.2f ms", percentile_ms (self->frame_paint, 50),
+              percentile_ms (self->frame_paint, 95), percentile_ms (self->frame_paint, 99));
+  print_row (out, "  of which paint p50/p95/p99", buf);
   g_snprintf (buf, sizeof buf, "%u rows; %" G_GUINT64_FORMAT " skipped",
               g_list_model_get_n_items (eit_message_log_get_model (log)),
               eit_message_log_get_n_skipped (log));
@@ -280,6 +372,9 @@ report (EitMonitorBench *self)
   g_snprintf (buf, sizeof buf, "%.1f / %.1f MB; peak %.1f MB", self->rss_min / 1048576.0,
               self->rss_max / 1048576.0, self->rss_peak / 1048576.0);
   print_row (out, "RSS min / max while measuring", buf);
+  print_row (out, "RSS every 10 s (MB)", self->rss_trend->str);
+  print_row (out, "stalls at", self->stall_times->len ? self->stall_times->str : "none");
+  print_row (out, "connection events while measuring", self->events->len ? self->events->str : "none");
   print_row (out, "result", self->passed ? "PASS" : "FAIL");
   g_print ("%s\n", out->str);
   g_string_free (out, TRUE);
@@ -305,6 +400,9 @@ report (EitMonitorBench *self)
       NUM ("frame_interval_p99_ms", percentile_ms (self->frame_intervals, 99));
       NUM ("frame_time_p50_ms", percentile_ms (self->frame_work, 50));
       NUM ("frame_time_p99_ms", percentile_ms (self->frame_work, 99));
+      NUM ("frame_cpu_p50_ms", percentile_ms (self->frame_cpu, 50));
+      NUM ("frame_cpu_p99_ms", percentile_ms (self->frame_cpu, 99));
+      NUM ("main_thread_cpu_percent", seconds > 0 ? 100.0 * (self->cpu_end - self->cpu_start) / 1e6 / seconds : 0);
       NUM ("rss_start_mb", self->rss_start / 1048576.0);
       NUM ("rss_end_mb", self->rss_end / 1048576.0);
       NUM ("messages_total", (double) eit_hub_monitor_get_metrics (self->monitor)->messages_in);
@@ -329,7 +427,9 @@ stop_sources (EitMonitorBench *self)
   g_clear_handle_id (&self->rss_id, g_source_remove);
   if (self->clock != NULL)
     {
+      g_clear_signal_handler (&self->before_handler, self->clock);
       g_clear_signal_handler (&self->update_handler, self->clock);
+      g_clear_signal_handler (&self->layout_handler, self->clock);
       g_clear_signal_handler (&self->paint_handler, self->clock);
       g_clear_object (&self->clock);
     }
@@ -369,8 +469,12 @@ phase_cb (gpointer user_data)
       if (self->clock != NULL)
         {
           g_object_ref (self->clock);
+          self->before_handler = g_signal_connect (self->clock, "before-paint",
+                                                   G_CALLBACK (frame_before_cb), self);
           self->update_handler = g_signal_connect (self->clock, "update",
                                                    G_CALLBACK (frame_update_cb), self);
+          self->layout_handler = g_signal_connect (self->clock, "layout",
+                                                   G_CALLBACK (frame_layout_cb), self);
           self->paint_handler = g_signal_connect (self->clock, "after-paint",
                                                   G_CALLBACK (frame_painted_cb), self);
         }
@@ -382,6 +486,7 @@ phase_cb (gpointer user_data)
       self->in_start = m->messages_in;
       self->sent_start = self->sent;
       self->rss_start = self->rss_min = self->rss_max = read_rss ();
+      self->cpu_start = thread_cpu_time ();
       g_printerr ("bench: measuring for %u s\n", self->options.seconds);
       next_phase (self, PHASE_MEASURE, self->options.seconds * 1000);
       break;
@@ -391,6 +496,7 @@ phase_cb (gpointer user_data)
       self->in_end = m->messages_in;
       self->sent_end = self->sent;
       self->rss_end = read_rss ();
+      self->cpu_end = thread_cpu_time ();
       self->rss_peak = read_peak_rss ();
       self->phase = PHASE_DONE;
       stop_sources (self);
@@ -411,6 +517,8 @@ eit_monitor_bench_dispose (GObject *object)
   EitMonitorBench *self = EIT_MONITOR_BENCH (object);
 
   stop_sources (self);
+  if (self->monitor != NULL)
+    g_clear_signal_handler (&self->transition_handler, eit_hub_monitor_get_connection (self->monitor));
   g_clear_object (&self->window);
   g_clear_object (&self->server);
   g_clear_object (&self->monitor);
@@ -426,8 +534,16 @@ eit_monitor_bench_finalize (GObject *object)
   g_array_unref (self->probe_lateness);
   g_array_unref (self->frame_intervals);
   g_array_unref (self->frame_work);
+  g_array_unref (self->frame_update);
+  g_array_unref (self->frame_cpu);
+  g_array_unref (self->frame_layout);
+  g_array_unref (self->frame_paint);
   g_free (self->padding);
+  g_string_free (self->rss_trend, TRUE);
+  g_string_free (self->stall_times, TRUE);
+  g_string_free (self->events, TRUE);
   g_free (self->options.json_out);
+  g_free (self->options.view);
 
   G_OBJECT_CLASS (eit_monitor_bench_parent_class)->finalize (object);
 }
@@ -450,6 +566,13 @@ eit_monitor_bench_init (EitMonitorBench *self)
   self->probe_lateness = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->frame_intervals = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->frame_work = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->frame_update = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->frame_cpu = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->rss_trend = g_string_new (NULL);
+  self->stall_times = g_string_new (NULL);
+  self->events = g_string_new (NULL);
+  self->frame_layout = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->frame_paint = g_array_new (FALSE, FALSE, sizeof (gint64));
 }
 
 EitMonitorBench *
@@ -460,6 +583,7 @@ eit_monitor_bench_new (const EitBenchOptions *options)
 
   self->options = *options;
   self->options.json_out = g_strdup (options->json_out);
+  self->options.view = g_strdup (options->view);
   self->options.rate = MAX (self->options.rate, 1);
   self->options.seconds = MAX (self->options.seconds, 1);
   pad = self->options.size > 70 ? self->options.size - 70 : 1;
@@ -480,6 +604,8 @@ eit_monitor_bench_start (EitMonitorBench  *self,
   self->window = g_object_ref (window);
   self->server = g_object_ref (server);
   self->monitor = g_object_ref (monitor);
+  self->transition_handler = g_signal_connect (eit_hub_monitor_get_connection (monitor), "transition",
+                                               G_CALLBACK (transition_cb), self);
 
   self->probe_id = g_timeout_add_full (G_PRIORITY_HIGH, PROBE_INTERVAL_MS, probe_cb, self, NULL);
   self->rss_id = g_timeout_add_seconds (1, rss_cb, self);

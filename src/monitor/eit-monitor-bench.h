@@ -16,6 +16,8 @@ typedef struct {
   guint  warmup;    /* seconds before measuring */
   guint  size;      /* approximate message size in bytes */
   char  *json_out;  /* also write the figures as JSON here (optional) */
+  char  *view;      /* the panel shown: "traffic" (NULL) , "connection", "backoff" */
+  gboolean demo_cycles; /* keep the demo's 20-30 s cycling (else 10-15 min) */
 } EitBenchOptions;
 
 #define EIT_TYPE_MONITOR_BENCH (eit_monitor_bench_get_type ())

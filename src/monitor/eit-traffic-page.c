@@ -42,6 +42,12 @@ eit_traffic_page_dispose (GObject *object)
 
   g_clear_object (&self->monitor);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_TRAFFIC_PAGE);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
 
   G_OBJECT_CLASS (eit_traffic_page_parent_class)->dispose (object);
 }

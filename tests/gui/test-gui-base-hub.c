@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A hub that speaks only the base layer (authenticated wss + JSON, like the
+ * user's MVP hubs): the app connects, shows "Base layer only", and the
+ * Back-off panel says why it has nothing to show. */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "eit-gui-test.h"
+#include "eit-hub-config.h"
+#include "eit-tls.h"
+
+#define TOKEN "base-hub-test-token"
+
+typedef struct {
+  SoupServer *server;
+  GPtrArray  *connections;
+  guint       tick_id;
+  guint       ticks;
+  char       *url;
+  char       *fingerprint;
+} BaseHub;
+
+static void
+early_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Authorization");
+
+  if (g_strcmp0 (auth, "Bearer " TOKEN) != 0)
+    soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+}
+
+static void
+websocket_cb (SoupServer              *server,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *connection,
+              gpointer                 user_data)
+{
+  BaseHub *hub = user_data;
+
+  g_ptr_array_add (hub->connections, g_object_ref (connection));
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  BaseHub *hub = user_data;
+
+  for (guint i = 0; i < hub->connections->len; i++)
+    {
+      SoupWebsocketConnection *connection = g_ptr_array_index (hub->connections, i);
+
+      if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          g_autofree char *json = g_strdup_printf ("{\"type\":\"tick\",\"n\":%u}", ++hub->ticks);
+          soup_websocket_connection_send_text (connection, json);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static BaseHub *
+base_hub_new (void)
+{
+  BaseHub *hub = g_new0 (BaseHub, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  hub->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  hub->server = soup_server_new ("tls-certificate", eit_test_certificate (), NULL);
+  soup_server_add_early_handler (hub->server, "/", early_cb, hub, NULL);
+  /* No protocols: the handshake selects none, as a base-layer hub does. */
+  soup_server_add_websocket_handler (hub->server, "/", NULL, NULL, websocket_cb, hub, NULL);
+  g_assert_true (soup_server_listen_local (hub->server, 0,
+                                           SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
+                                           &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (hub->server);
+  hub->url = g_strdup_printf ("wss://127.0.0.1:%d/", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  hub->fingerprint = eit_tls_certificate_fingerprint (eit_test_certificate ());
+  hub->tick_id = g_timeout_add (100, tick_cb, hub);
+  return hub;
+}
+
+static void
+base_hub_free (BaseHub *hub)
+{
+  g_clear_handle_id (&hub->tick_id, g_source_remove);
+  for (guint i = 0; i < hub->connections->len; i++)
+    {
+      SoupWebsocketConnection *connection = g_ptr_array_index (hub->connections, i);
+      if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    }
+  soup_server_disconnect (hub->server);
+  g_ptr_array_unref (hub->connections);
+  g_object_unref (hub->server);
+  g_free (hub->url);
+  g_free (hub->fingerprint);
+  g_free (hub);
+}
+
+static void
+base_hub_body (EitGuiTest *test)
+{
+  BaseHub *hub = base_hub_new ();
+  EitHubStore *store = eit_monitor_application_get_store (test->app);
+  EitConnectionPage *connection_page = eit_monitor_window_get_connection_page (test->window);
+  EitBackoffPage *backoff_page = eit_monitor_window_get_backoff_page (test->window);
+  g_autoptr(EitHubConfig) config = eit_hub_config_new_for_id ("hub-basetest");
+  EitHubMonitor *monitor;
+  const EitHubMetrics *m;
+  g_autofree char *shot = NULL;
+
+  g_object_set (config,
+                "name", "Base-layer hub",
+                "url", hub->url,
+                "trust-mode", EIT_TRUST_PINNED,
+                "pinned-fingerprint", hub->fingerprint,
+                NULL);
+  eit_hub_store_add (store, config);
+  monitor = eit_monitor_application_get_monitor (test->app, config);
+  g_assert_nonnull (monitor);
+  eit_hub_monitor_set_token (monitor, TOKEN);
+  eit_monitor_window_select_hub (test->window, config);
+  g_assert_true (eit_monitor_window_get_selected_monitor (test->window) == monitor);
+
+  m = eit_hub_monitor_get_metrics (monitor);
+  g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 15000));
+  g_assert_cmpint (m->mode, ==, EIT_PROTOCOL_MODE_BASE);
+  g_assert_true (eit_test_wait_until (m->messages_in >= 5, 5000));
+
+  /* The Connection panel names the mode and what each layer can do. */
+  g_assert_true (eit_test_wait_until (g_str_has_prefix (eit_connection_page_get_value (connection_page, "mode"),
+                                                        "Base layer only"), 2000));
+  g_assert_true (g_str_has_prefix (eit_connection_page_get_value (connection_page, "backoff-layer"),
+                                   "Not available"));
+  g_assert_true (g_str_has_prefix (eit_connection_page_get_value (connection_page, "connection-layer"),
+                                   "Partly"));
+  shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "base-hub-connection");
+  g_clear_pointer (&shot, g_free);
+
+  /* The Back-off panel says why it is empty. */
+  eit_monitor_window_show_view (test->window, "backoff");
+  g_assert_false (eit_backoff_page_is_active (backoff_page));
+  g_assert_nonnull (strstr (eit_backoff_page_get_inactive_reason (backoff_page), "only the base layer"));
+  shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "base-hub-backoff");
+  g_clear_pointer (&shot, g_free);
+
+  /* Traffic still works. */
+  eit_monitor_window_show_view (test->window, "traffic");
+  g_assert_true (eit_test_wait_until (
+    g_list_model_get_n_items (eit_message_log_view_get_model (
+      eit_traffic_page_get_log_view (eit_monitor_window_get_traffic_page (test->window)))) > 0, 3000));
+
+  eit_hub_store_remove (store, config);
+  base_hub_free (hub);
+}
+
+static void
+test_base_hub (void)
+{
+  eit_gui_test_reset_settings ();
+  eit_gui_test_run (base_hub_body, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/gui/base-hub/layers-explained", test_base_hub);
+
+  return g_test_run ();
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The live message log: filters by direction and type, text search, the
+ * pretty-printed view of the selected message, and pause / resume. */
+#include "config.h"
+
+#include <string.h>
+
+#include "eit-gui-test.h"
+
+static EitMessageLogView *view;
+
+/* Every row the log view shows passes check. */
+static gboolean
+all_entries (GListModel *model,
+             gboolean  (*check) (EitLogEntry *entry, gconstpointer data),
+             gconstpointer data)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(EitLogEntry) entry = eit_message_log_view_dup_entry (view, i);
+      if (entry == NULL || !check (entry, data))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_direction (EitLogEntry   *entry,
+              gconstpointer  data)
+{
+  return (int) eit_log_entry_get_direction (entry) == GPOINTER_TO_INT (data);
+}
+
+static gboolean
+is_type (EitLogEntry   *entry,
+         gconstpointer  data)
+{
+  return g_strcmp0 (eit_log_entry_get_message_type (entry), data) == 0;
+}
+
+static gboolean
+contains (EitLogEntry   *entry,
+          gconstpointer  data)
+{
+  return strstr (eit_log_entry_get_text (entry), data) != NULL;
+}
+
+static gpointer
+first_item (GListModel *model)
+{
+  gpointer item = eit_message_log_view_dup_entry (view, 0);
+
+  if (item != NULL)
+    g_object_unref (item);  /* the log keeps it; compared only */
+  return item;
+}
+
+static void
+log_body (EitGuiTest *test)
+{
+  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
+  view = eit_traffic_page_get_log_view (page);
+  EitComposer *composer = eit_traffic_page_get_composer (page);
+  GListModel *shown = eit_message_log_view_get_model (view);
+  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  g_autofree char *shot = NULL;
+  g_autofree char *detail = NULL;
+  gpointer first;
+  guint n_shown;
+  guint64 received;
+
+  eit_monitor_window_show_view (test->window, "traffic");
+  g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
+  g_assert_true (eit_test_wait_until (g_list_model_get_n_items (shown) >= 5, 8000));
+
+  /* One message of ours, so both directions are in the log. */
+  eit_composer_set_text (composer, "{\"type\": \"log-test\", \"note\": \"needle-42\"}");
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_false (eit_composer_has_error (composer));
+
+  /* Direction: outgoing only. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.direction", "s", "out");
+  g_assert_true (eit_test_wait_until (g_list_model_get_n_items (shown) >= 1, 3000));
+  g_assert_true (all_entries (shown, is_direction, GINT_TO_POINTER (EIT_LOG_DIRECTION_OUT)));
+
+  /* Incoming only. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.direction", "s", "in");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >, 0);
+  g_assert_true (all_entries (shown, is_direction, GINT_TO_POINTER (EIT_LOG_DIRECTION_IN)));
+
+  /* Type: the demo hub's readings. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.direction", "s", "all");
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.type", "s", "reading");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >, 0);
+  g_assert_true (all_entries (shown, is_type, "reading"));
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.type", "s", "log-test");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.type", "s", "");
+
+  /* Text search. */
+  eit_message_log_view_set_search (view, "NEEDLE-42");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  g_assert_true (all_entries (shown, contains, "needle-42"));
+  eit_message_log_view_select (view, 0);
+  detail = eit_message_log_view_dup_detail (view);
+  g_assert_nonnull (detail);
+  g_assert_nonnull (strstr (detail, "\n  \"note\": \"needle-42\""));
+  shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "log-search");
+  g_clear_pointer (&shot, g_free);
+  eit_message_log_view_set_search (view, "");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >, 1);
+
+  /* Pause: the log stands still while messages keep arriving. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.pause", NULL);
+  g_assert_true (eit_message_log_view_get_paused (view));
+  eit_test_run_for (100);
+  n_shown = g_list_model_get_n_items (shown);
+  first = first_item (shown);
+  received = m->messages_in;
+  g_assert_true (eit_test_wait_until (m->messages_in >= received + 20, 10000));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, n_shown);
+  g_assert_true (first_item (shown) == first);
+  shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "log-paused");
+  g_clear_pointer (&shot, g_free);
+
+  /* Resume: what arrived meanwhile comes in at once. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.pause", NULL);
+  g_assert_false (eit_message_log_view_get_paused (view));
+  g_assert_true (eit_test_wait_until (g_list_model_get_n_items (shown) >= n_shown + 20, 3000));
+  g_assert_true (first_item (shown) != first);
+}
+
+static void
+test_log (void)
+{
+  eit_gui_test_reset_settings ();
+  eit_gui_test_run (log_body, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/gui/log/filter-search-pause", test_log);
+
+  return g_test_run ();
+}
