@@ -25,7 +25,6 @@
 #include "eit-tls.h"
 
 #define EXIT_USAGE 2
-#define TOKEN_RANDOM_BYTES 32
 #define TOKEN_MAX_LENGTH 256
 /* How long a shutdown waits for the close frames to go out. */
 #define SHUTDOWN_DRAIN_MS 2000
@@ -219,46 +218,6 @@ apply_settings (EitHubServer *server)
     }
 }
 
-/* PROTOCOL.md 2.2: 1 to 256 characters from A-Z a-z 0-9 - _ . ~ */
-static gboolean
-token_is_valid (const char *token)
-{
-  gsize len = strlen (token);
-
-  if (len == 0 || len > TOKEN_MAX_LENGTH)
-    return FALSE;
-  for (const char *p = token; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("-_.~", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
-static char *
-generate_token (GError **error)
-{
-  guint8 random[TOKEN_RANDOM_BYTES];
-  g_autofree char *base64 = NULL;
-  char *padding;
-  int ret;
-
-  ret = gnutls_rnd (GNUTLS_RND_KEY, random, sizeof random);
-  if (ret < 0)
-    {
-      g_set_error (error, EIT_ERROR, EIT_ERROR_FAILED, _("Cannot make a random token: %s"),
-                   gnutls_strerror (ret));
-      return NULL;
-    }
-
-  /* base64url without padding (PROTOCOL.md 2.2). */
-  base64 = g_base64_encode (random, sizeof random);
-  g_strdelimit (base64, "+", '-');
-  g_strdelimit (base64, "/", '_');
-  padding = strchr (base64, '=');
-  if (padding != NULL)
-    *padding = '\0';
-  return g_steal_pointer (&base64);
-}
-
 /* Creates path with a fresh token, readable by its owner only. Returns the
  * token, or NULL with errno EEXIST in error when the file is already there. */
 static char *
@@ -290,7 +249,7 @@ create_token_file (const char  *path,
       return NULL;
     }
 
-  token = generate_token (error);
+  token = eit_tls_generate_token (error);
   line = token ? g_strconcat (token, "\n", NULL) : NULL;
   /* The umask may only take bits away; make the mode exact anyway. */
   if (line == NULL || fchmod (fd, 0600) != 0 ||
@@ -347,7 +306,7 @@ read_token_file (const char  *path,
 
       if (*token == '\0' || *token == '#')
         continue;
-      if (!token_is_valid (token))
+      if (!eit_protocol_token_is_valid (token))
         {
           g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
                        _("The token file %s has an invalid token on line %u: a token is 1 to %d "

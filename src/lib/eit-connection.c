@@ -482,19 +482,6 @@ schedule_retry (EitConnection *self)
              self->last_error ? self->last_error->message : NULL);
 }
 
-static gboolean
-valid_id (const char *id)
-{
-  gsize n = 0;
-
-  if (id == NULL)
-    return FALSE;
-  for (const char *p = id; *p; p++, n++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return n > 0 && n <= 64;
-}
-
 static char *
 build_hello (EitConnection *self)
 {
@@ -502,7 +489,7 @@ build_hello (EitConnection *self)
 
   g_string_append (s, self->instance_id);
   g_string_append_printf (s, "\",\"generation\":%" G_GUINT64_FORMAT, self->generation);
-  /* Both ids were checked by valid_id () when they arrived: no escaping needed. */
+  /* Both ids were checked by eit_protocol_id_is_valid () when they arrived: no escaping needed. */
   if (self->session_id != NULL && self->session_epoch != NULL)
     g_string_append_printf (s, ",\"session\":\"%s\",\"epoch\":\"%s\"",
                             self->session_id, self->session_epoch);
@@ -567,7 +554,7 @@ handle_welcome (EitConnection *self,
   session = eit_json_object_get_string (welcome, "session");
   epoch = eit_json_object_get_string (welcome, "epoch");
   window = eit_json_object_get_object (welcome, "window");
-  if (g_strcmp0 (type, "welcome") != 0 || !valid_id (session) || !valid_id (epoch) ||
+  if (g_strcmp0 (type, "welcome") != 0 || !eit_protocol_id_is_valid (session) || !eit_protocol_id_is_valid (epoch) ||
       !eit_json_object_get_bool (welcome, "resumed", &resumed) ||
       !eit_json_object_get_uint (welcome, "recv", &recv) ||
       !eit_json_object_get_uint (welcome, "ack", &ack) || ack > recv ||

@@ -189,21 +189,6 @@ on_message (EitHubServer  *server,
   /* The demo hub consumes what clients send; the flow acknowledges it. */
 }
 
-static char *
-random_token (void)
-{
-  guint8 bytes[32];
-  g_autofree char *b64 = NULL;
-
-  for (guint i = 0; i < sizeof bytes; i++)
-    bytes[i] = (guint8) g_random_int_range (0, 256);
-  b64 = g_base64_encode (bytes, sizeof bytes);
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  g_strdelimit (b64, "=", '\0');
-  return g_strdup (b64);
-}
-
 gboolean
 eit_demo_hub_start (EitDemoHub *self,
                     GError    **error)
@@ -221,7 +206,9 @@ eit_demo_hub_start (EitDemoHub *self,
     return FALSE;
 
   g_free (self->token);
-  self->token = random_token ();
+  self->token = eit_tls_generate_token (error);
+  if (self->token == NULL)
+    return FALSE;
   tokens[0] = self->token;
   self->server = eit_hub_server_new (certificate, tokens);
   /* A small window makes the slow-consumer phase visible within seconds. */

@@ -345,19 +345,6 @@ handshake_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-valid_id (const char *id)
-{
-  gsize n = 0;
-
-  if (id == NULL)
-    return FALSE;
-  for (const char *p = id; *p; p++, n++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return n > 0 && n <= 64;
-}
-
 static EitHubSession *
 add_session (EitHubServer    *self,
              const char      *instance,
@@ -429,7 +416,7 @@ handle_hello (EitHubServer *self,
       eit_transport_close (transport, EIT_CLOSE_PROTOCOL_VIOLATION, reason);
       return;
     }
-  if (!valid_id (instance) ||
+  if (!eit_protocol_id_is_valid (instance) ||
       !eit_json_object_get_uint (hello, "generation", &generation) || generation == 0 ||
       !eit_json_object_get_uint (hello, "recv", &recv) ||
       !eit_json_object_get_uint (hello, "ack", &ack) || ack > recv ||

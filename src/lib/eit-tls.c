@@ -259,3 +259,28 @@ eit_tls_protocol_version_to_string (GTlsProtocolVersion version)
       return NULL;
     }
 }
+
+char *
+eit_tls_generate_token (GError **error)
+{
+  guint8 random[32];
+  g_autofree char *base64 = NULL;
+  char *padding;
+  int ret;
+
+  ret = gnutls_rnd (GNUTLS_RND_KEY, random, sizeof random);
+  if (ret < 0)
+    {
+      g_set_error (error, EIT_ERROR, EIT_ERROR_FAILED, _("Cannot make a random token: %s"),
+                   gnutls_strerror (ret));
+      return NULL;
+    }
+
+  base64 = g_base64_encode (random, sizeof random);
+  g_strdelimit (base64, "+", '-');
+  g_strdelimit (base64, "/", '_');
+  padding = strchr (base64, '=');
+  if (padding != NULL)
+    *padding = '\0';
+  return g_steal_pointer (&base64);
+}

@@ -28,6 +28,10 @@ char            *eit_tls_certificate_fingerprint (GTlsCertificate *certificate);
 char            *eit_tls_normalize_pin          (const char  *pin,
                                                  GError     **error);
 
+/* A new random token (PROTOCOL.md 2.2): 32 bytes from GnuTLS's key-grade
+ * generator, base64url without padding. */
+char            *eit_tls_generate_token         (GError     **error);
+
 /* "TLS 1.3" etc. for a GTlsProtocolVersion; NULL when unknown. */
 const char      *eit_tls_protocol_version_to_string (GTlsProtocolVersion version);
 

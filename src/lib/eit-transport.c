@@ -589,20 +589,6 @@ websocket_connect_cb (GObject      *source,
   g_task_return_pointer (task, self, g_object_unref);
 }
 
-/* PROTOCOL.md 2.2; anything else could also smuggle bytes into the header. */
-static gboolean
-token_is_valid (const char *token)
-{
-  gsize len = strlen (token);
-
-  if (len > MAX_TOKEN_LENGTH)
-    return FALSE;
-  for (const char *p = token; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("-_.~", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
 static gboolean
 prepare_trust (ConnectData                *data,
                const EitTransportOptions  *options,
@@ -693,7 +679,10 @@ eit_transport_connect_async (const EitTransportOptions *options,
       return;
     }
 
-  if (options->token != NULL && *options->token != '\0' && !token_is_valid (options->token))
+  /* Anything outside the token alphabet could also smuggle bytes into the
+   * Authorization header. */
+  if (options->token != NULL && *options->token != '\0' &&
+      !eit_protocol_token_is_valid (options->token))
     {
       g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
                                _("the token is not valid: a token is 1 to %d characters from "

@@ -60,3 +60,29 @@ eit_trust_mode_from_string (const char   *text,
     }
   return FALSE;
 }
+
+gboolean
+eit_protocol_token_is_valid (const char *token)
+{
+  gsize len = 0;
+
+  if (token == NULL)
+    return FALSE;
+  for (const char *p = token; *p != '\0'; p++, len++)
+    if (!g_ascii_isalnum (*p) && strchr ("-_.~", *p) == NULL)
+      return FALSE;
+  return len > 0 && len <= 256;
+}
+
+gboolean
+eit_protocol_id_is_valid (const char *id)
+{
+  gsize len = 0;
+
+  if (id == NULL)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++, len++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return len > 0 && len <= 64;
+}

@@ -82,4 +82,10 @@ const char *eit_trust_mode_to_string       (EitTrustMode       mode);
 gboolean    eit_trust_mode_from_string     (const char        *text,
                                             EitTrustMode      *mode);
 
+/* PROTOCOL.md 2.2: a token is 1 to 256 characters from A-Z a-z 0-9 - _ . ~ */
+gboolean    eit_protocol_token_is_valid    (const char        *token);
+/* PROTOCOL.md 4.1: instance, session and epoch ids are 1 to 64 characters
+ * from A-Z a-z 0-9 - _, so they go into JSON and logs without escaping. */
+gboolean    eit_protocol_id_is_valid       (const char        *id);
+
 G_END_DECLS
