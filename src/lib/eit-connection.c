@@ -131,6 +131,7 @@ enum {
 
 enum {
   SIGNAL_MESSAGE,
+  SIGNAL_SENT,
   SIGNAL_SESSION_RESET,
   SIGNAL_TRANSITION,
   N_SIGNALS
@@ -859,6 +860,9 @@ eit_connection_send (EitConnection *self,
 
   self->messages_out++;
   self->bytes_out += len;
+  /* Checked first: an emission nobody listens to still costs on this path. */
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_SENT], 0, TRUE))
+    g_signal_emit (self, signals[SIGNAL_SENT], 0, json, (gulong) len);
   return TRUE;
 }
 
@@ -1188,6 +1192,12 @@ eit_connection_class_init (EitConnectionClass *klass)
                   NULL, NULL, eit_marshal_VOID__STRING_ULONG,
                   G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_ULONG);
   g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE], G_TYPE_FROM_CLASS (klass),
+                              eit_marshal_VOID__STRING_ULONGv);
+  signals[SIGNAL_SENT] =
+    g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, eit_marshal_VOID__STRING_ULONG,
+                  G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_ULONG);
+  g_signal_set_va_marshaller (signals[SIGNAL_SENT], G_TYPE_FROM_CLASS (klass),
                               eit_marshal_VOID__STRING_ULONGv);
   signals[SIGNAL_SESSION_RESET] =
     g_signal_new ("session-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,

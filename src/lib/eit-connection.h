@@ -57,6 +57,8 @@ const GError      *eit_connection_get_last_error (EitConnection *self);
  *       messages in either mode; they change per message, so poll them)
  * Signals:
  *   "message" (const char *json, gsize len): the seed's onMessage.
+ *   "sent" (const char *json, gsize len): send () accepted json, whoever
+ *       called it (for logs and monitors).
  *   "session-reset" (guint resent): the hub lost our session (restart or
  *       grace period over); resent unacknowledged messages were renumbered.
  *   "transition" (EitConnectionState old, EitConnectionState new,

@@ -22,14 +22,26 @@ on_message (EitConnection *connection,
 }
 
 static void
+on_sent (EitConnection *connection,
+         const char    *json,
+         gulong         len,
+         gpointer       user_data)
+{
+  g_assert_cmpuint (strlen (json), ==, len);
+  g_ptr_array_add (user_data, g_strdup (json));
+}
+
+static void
 test_round_trip (void)
 {
   guint sources_before = eit_test_count_sources ();
   EitTestHub *hub = eit_test_hub_new (TRUE);
   EitConnection *connection = eit_test_connection_new (hub, NULL);
   Received received = { g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
 
   g_signal_connect (connection, "message", G_CALLBACK (on_message), &received);
+  g_signal_connect (connection, "sent", G_CALLBACK (on_sent), sent);
   g_assert_false (eit_connection_send (connection, "{\"early\":true}"));
   eit_connection_connect (connection);
   g_assert_true (eit_test_wait_until (eit_connection_is_connected (connection), 5000));
@@ -40,6 +52,9 @@ test_round_trip (void)
   g_assert_true (eit_test_wait_until (received.messages->len == 1, 5000));
   g_assert_cmpstr (g_ptr_array_index (received.messages, 0), ==, "{\"hello\":\"world\",\"n\":[1,2,3]}");
   g_assert_true (eit_test_hub_log_contains (hub, "mode=v1"));
+  /* "sent" reports what was accepted, and only that. */
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (sent, 0), ==, "{\"hello\":\"world\",\"n\":[1,2,3]}");
 
   eit_connection_disconnect (connection);
   g_assert_cmpint (eit_connection_get_state (connection), ==, EIT_CONNECTION_STATE_DISCONNECTED);
