@@ -16,32 +16,15 @@
 #include "eit-profile.h"
 #include "eit-tls.h"
 #include "eit-transport.h"
+#include "eit-test-util.h"
 
 #define WAIT_MS 10000
 #define INSECURE_DEV_MESSAGE                                                        \
   "--insecure-dev is only available in a development build (configure with "      \
   "-Dprofile=development); release builds always require a token"
 
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Iterates the default main context until cond holds, failing after WAIT_MS. */
-#define WAIT_FOR(cond)                                                  \
-  G_STMT_START {                                                        \
-    gboolean timed_out_ = FALSE;                                        \
-    guint deadline_ = g_timeout_add (WAIT_MS, deadline_cb, &timed_out_); \
-    while (!(cond) && !timed_out_)                                      \
-      g_main_context_iteration (NULL, TRUE);                            \
-    if (!timed_out_)                                                    \
-      g_source_remove (deadline_);                                      \
-    g_assert_true (cond);                                               \
-  } G_STMT_END
+#define WAIT_FOR(cond) g_assert_true (eit_test_wait_until ((cond), WAIT_MS))
 
 typedef struct
 {
