@@ -24,6 +24,7 @@ typedef enum {
   EIT_ERROR_CLOSED,            /* the peer closed the connection */
   EIT_ERROR_CONFIG,            /* bad URL, token, pin, file */
   EIT_ERROR_INSECURE_RELEASE,  /* --insecure-dev in a release build */
+  EIT_ERROR_TLS_HANDSHAKE,     /* the TLS handshake broke off (a dropped link, a restarting hub) */
 } EitError;
 
 GQuark eit_error_quark (void);

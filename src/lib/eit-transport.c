@@ -512,13 +512,18 @@ map_connect_error (ConnectData *data,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
 
+  /* glib-networking says NOT_TLS both for a server that speaks no TLS and
+   * for a link dropped mid-handshake (a hub restarting): retry either way,
+   * with back-off, and say what to check. */
   if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
-    return g_error_new (EIT_ERROR, EIT_ERROR_TLS,
+    return g_error_new (EIT_ERROR, EIT_ERROR_TLS_HANDSHAKE,
                         _("the server at %s does not speak TLS (%s): check the port; an Eit hub "
                           "only speaks wss://"), data->hostport, error->message);
 
+  /* The certificate was fine (a trust failure is data->trust_error): the
+   * handshake itself broke off, which a retry can get past. */
   if (error->domain == G_TLS_ERROR)
-    return g_error_new (EIT_ERROR, EIT_ERROR_TLS,
+    return g_error_new (EIT_ERROR, EIT_ERROR_TLS_HANDSHAKE,
                         _("the TLS handshake with %s failed (%s): check that the URL points at the "
                           "hub's TLS port; an Eit hub only speaks wss://"),
                         data->hostport, error->message);

@@ -27,7 +27,8 @@ typedef struct {
 } EitTransportOptions;
 
 /* Connects. Errors (EIT_ERROR): AUTH (401), FORBIDDEN (403), TOO_MANY (429),
- * TLS (untrusted certificate), PIN_MISMATCH, REFUSED (network), NOT_WEBSOCKET,
+ * TLS (untrusted certificate), TLS_HANDSHAKE (no TLS on that port, or the
+ * handshake broke off: retried), PIN_MISMATCH, REFUSED (network), NOT_WEBSOCKET,
  * CONFIG (bad URL, unreadable CA file, bad pin). Messages say what to fix. */
 void          eit_transport_connect_async  (const EitTransportOptions *options,
                                             SoupSession               *session,

@@ -556,6 +556,51 @@ test_slow_sliced_link (void)
   g_assert_finalize_object (proxy);
 }
 
+static gboolean
+drop_at_once (GSocketService    *service,
+              GSocketConnection *connection,
+              GObject           *source,
+              gpointer           user_data)
+{
+  (*(guint *) user_data)++;
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static void
+test_handshake_dropped_is_retried (void)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  EitConnection *connection;
+  guint16 port;
+  guint accepted = 0;
+  guint reconnects = 0;
+
+  /* A hub going down mid-handshake: the TCP connection ends before TLS
+   * completes. Retrying fixes that, so it must not be a permanent failure. */
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (drop_at_once), &accepted);
+  url = g_strdup_printf ("wss://127.0.0.1:%u/", port);
+  connection = g_object_new (EIT_TYPE_CONNECTION, "url", url, "token", "t",
+                             "trust-mode", EIT_TRUST_PINNED,
+                             "pinned-fingerprint", "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                             "reconnect-base", 10, "reconnect-cap", 40, NULL);
+  eit_connection_connect (connection);
+  g_assert_true (eit_test_wait_until ((g_object_get (connection, "reconnects", &reconnects, NULL), reconnects >= 3), 5000));
+  g_assert_cmpint (eit_connection_get_state (connection), !=, EIT_CONNECTION_STATE_FAILED);
+  g_assert_cmpuint (accepted, >=, 3);
+  g_assert_false (eit_error_is_permanent (eit_connection_get_last_error (connection)));
+  g_test_message ("while retrying: %s", eit_connection_get_last_error (connection)->message);
+
+  eit_connection_disconnect (connection);
+  g_assert_finalize_object (connection);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -570,5 +615,6 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/stale-generation", test_stale_generation);
   g_test_add_func ("/faults/base-layer-hub", test_base_layer_hub);
   g_test_add_func ("/faults/slow-sliced-link", test_slow_sliced_link);
+  g_test_add_func ("/faults/handshake-dropped-is-retried", test_handshake_dropped_is_retried);
   return g_test_run ();
 }
