@@ -305,6 +305,7 @@ status_for_error (Probe        *self,
     case EIT_ERROR_FORBIDDEN:
       return EXIT_AUTH;
     case EIT_ERROR_TLS:
+    case EIT_ERROR_TLS_HANDSHAKE:
     case EIT_ERROR_PIN_MISMATCH:
       return EXIT_TLS;
     case EIT_ERROR_REFUSED:
