@@ -56,6 +56,7 @@ static gint64 opt_window_messages = OPTION_UNSET;
 static gint64 opt_window_bytes = OPTION_UNSET;
 static gint64 opt_max_message_size = OPTION_UNSET;
 static gint64 opt_max_connections_per_token = OPTION_UNSET;
+static gint64 opt_handshake_timeout = OPTION_UNSET;
 static gboolean opt_insecure_dev = FALSE;
 static gboolean opt_version = FALSE;
 
@@ -89,6 +90,8 @@ static const GOptionEntry option_entries[] = {
     N_("Largest message accepted, in bytes (default 1048576)"), N_("BYTES") },
   { "max-connections-per-token", 0, 0, G_OPTION_ARG_INT64, &opt_max_connections_per_token,
     N_("Open connections allowed per token (default 32)"), N_("N") },
+  { "handshake-timeout", 0, 0, G_OPTION_ARG_INT64, &opt_handshake_timeout,
+    N_("Drop a connection whose TLS handshake is not done by then, in ms (default 10000)"), N_("MS") },
   { "insecure-dev", 0, 0, G_OPTION_ARG_NONE, &opt_insecure_dev,
     N_("Accept connections without a token (development builds only)"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
@@ -150,6 +153,7 @@ static const struct {
   { "window-bytes", &opt_window_bytes },
   { "max-message-size", &opt_max_message_size },
   { "max-connections-per-token", &opt_max_connections_per_token },
+  { "handshake-timeout", &opt_handshake_timeout },
 };
 
 /* Refuses a setting outside its property's own range, before anything runs. */

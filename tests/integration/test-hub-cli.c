@@ -754,6 +754,31 @@ test_max_message_size (Fixture       *f,
 }
 
 static void
+test_handshake_timeout (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *args[] = { "--handshake-timeout", "200", NULL };
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) idle = NULL;
+  g_autoptr (GError) error = NULL;
+  GSocket *socket;
+  gssize got = -1;
+  gint64 start;
+  char byte;
+  Hub *hub = hub_start (f, args);
+
+  /* A TCP connection that never starts TLS is dropped after the timeout. */
+  idle = g_socket_client_connect_to_host (client, "127.0.0.1", hub->port, NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (idle);
+  g_socket_set_blocking (socket, FALSE);
+  start = g_get_monotonic_time ();
+  WAIT_FOR ((got = g_socket_receive (socket, &byte, 1, NULL, NULL)) == 0);
+  /* Well before the 10 s default: the option took effect. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
 test_cert_from_files (Fixture       *f,
                       gconstpointer  data)
 {
@@ -918,6 +943,7 @@ main (int   argc,
   ADD ("mode/echo", test_echo);
   ADD ("mode/sink", test_sink);
   ADD ("options/max-message-size", test_max_message_size);
+  ADD ("options/handshake-timeout", test_handshake_timeout);
   ADD ("options/cert-from-files", test_cert_from_files);
   ADD ("options/version", test_version);
   ADD ("options/help", test_help);
