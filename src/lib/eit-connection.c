@@ -15,6 +15,7 @@
 #include "eit-error.h"
 #include "eit-json.h"
 #include "eit-marshal.h"
+#include "eit-signal.h"
 #include "eit-transport.h"
 
 struct _EitConnection
@@ -1187,18 +1188,8 @@ eit_connection_class_init (EitConnectionClass *klass)
   properties[PROP_BYTES_OUT] = counter_uint64 ("bytes-out");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[SIGNAL_MESSAGE] =
-    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, eit_marshal_VOID__STRING_ULONG,
-                  G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_ULONG);
-  g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE], G_TYPE_FROM_CLASS (klass),
-                              eit_marshal_VOID__STRING_ULONGv);
-  signals[SIGNAL_SENT] =
-    g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, eit_marshal_VOID__STRING_ULONG,
-                  G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_ULONG);
-  g_signal_set_va_marshaller (signals[SIGNAL_SENT], G_TYPE_FROM_CLASS (klass),
-                              eit_marshal_VOID__STRING_ULONGv);
+  signals[SIGNAL_MESSAGE] = eit_text_signal_new ("message", G_TYPE_FROM_CLASS (klass));
+  signals[SIGNAL_SENT] = eit_text_signal_new ("sent", G_TYPE_FROM_CLASS (klass));
   signals[SIGNAL_SESSION_RESET] =
     g_signal_new ("session-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);

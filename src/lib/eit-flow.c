@@ -9,7 +9,7 @@
 
 #include "eit-error.h"
 #include "eit-flow.h"
-#include "eit-marshal.h"
+#include "eit-signal.h"
 #include "eit-msg-ring.h"
 #include "eit-rtt.h"
 #include "eit-transport.h"
@@ -1078,12 +1078,7 @@ eit_flow_class_init (EitFlowClass *klass)
   properties[PROP_REJECTED] = metric_uint64 ("rejected");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[SIGNAL_MESSAGE] =
-    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, eit_marshal_VOID__STRING_ULONG,
-                  G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_ULONG);
-  g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE], G_TYPE_FROM_CLASS (klass),
-                              eit_marshal_VOID__STRING_ULONGv);
+  signals[SIGNAL_MESSAGE] = eit_text_signal_new ("message", G_TYPE_FROM_CLASS (klass));
 }
 
 static void

@@ -411,8 +411,9 @@ handle_hello (EitHubServer *self,
       const char *type = eit_json_object_get_string (hello, "type");
       const char *reason = "protocol violation: the first frame must be hello";
 
+      /* The type is the client's text: logged only if it is a plain word. */
       eit_hub_server_log (self, "first frame of type '%s' instead of hello (closing 4002)",
-                          type ? type : "?");
+                          eit_protocol_id_is_valid (type) ? type : "?");
       eit_transport_close (transport, EIT_CLOSE_PROTOCOL_VIOLATION, reason);
       return;
     }

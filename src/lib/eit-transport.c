@@ -7,7 +7,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "eit-error.h"
-#include "eit-marshal.h"
+#include "eit-signal.h"
 #include "eit-tls.h"
 
 /* libsoup 3.2 drops a connection without a close frame when one frame is over
@@ -1038,13 +1038,7 @@ eit_transport_class_init (EitTransportClass *klass)
   object_class->dispose = eit_transport_dispose;
   object_class->finalize = eit_transport_finalize;
 
-  /* The text is static scope: it is never copied for the handlers. */
-  signals[SIGNAL_FRAME] =
-    g_signal_new ("frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  eit_marshal_VOID__STRING_ULONG, G_TYPE_NONE, 2,
-                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_ULONG);
-  g_signal_set_va_marshaller (signals[SIGNAL_FRAME], G_TYPE_FROM_CLASS (klass),
-                              eit_marshal_VOID__STRING_ULONGv);
+  signals[SIGNAL_FRAME] = eit_text_signal_new ("frame", G_TYPE_FROM_CLASS (klass));
 
   signals[SIGNAL_PONG] =
     g_signal_new ("pong", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,

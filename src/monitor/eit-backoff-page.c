@@ -7,6 +7,7 @@
 
 #include "eit-monitor-resources.h"
 #include "eit-backoff-page.h"
+#include "eit-widget-util.h"
 #include "eit-format.h"
 #include "eit-line-layer.h"
 
@@ -244,12 +245,7 @@ eit_backoff_page_dispose (GObject *object)
 
   eit_backoff_page_set_monitor (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_BACKOFF_PAGE);
-  {
-    GtkWidget *child;
-
-    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-      gtk_widget_unparent (child);
-  }
+  eit_widget_unparent_children (GTK_WIDGET (self));
 
   G_OBJECT_CLASS (eit_backoff_page_parent_class)->dispose (object);
 }

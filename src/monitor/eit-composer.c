@@ -6,6 +6,7 @@
 
 #include "eit-monitor-resources.h"
 #include "eit-composer.h"
+#include "eit-widget-util.h"
 #include "eit-error.h"
 #include "eit-format.h"
 #include "eit-json.h"
@@ -233,12 +234,7 @@ eit_composer_dispose (GObject *object)
 
   g_clear_object (&self->monitor);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_COMPOSER);
-  {
-    GtkWidget *child;
-
-    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-      gtk_widget_unparent (child);
-  }
+  eit_widget_unparent_children (GTK_WIDGET (self));
 
   G_OBJECT_CLASS (eit_composer_parent_class)->dispose (object);
 }

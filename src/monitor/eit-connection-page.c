@@ -6,6 +6,7 @@
 
 #include "eit-monitor-resources.h"
 #include "eit-connection-page.h"
+#include "eit-widget-util.h"
 #include "eit-format.h"
 #include "eit-state-band.h"
 
@@ -393,12 +394,7 @@ eit_connection_page_dispose (GObject *object)
 
   eit_connection_page_set_monitor (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_CONNECTION_PAGE);
-  {
-    GtkWidget *child;
-
-    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-      gtk_widget_unparent (child);
-  }
+  eit_widget_unparent_children (GTK_WIDGET (self));
 
   G_OBJECT_CLASS (eit_connection_page_parent_class)->dispose (object);
 }

@@ -7,6 +7,7 @@
 #include "eit-format.h"
 #include "eit-log-slot-model.h"
 #include "eit-message-log-view.h"
+#include "eit-widget-util.h"
 
 #define SUMMARY_CHARS 160
 #define FLUSH_RATE 30
@@ -548,12 +549,7 @@ eit_message_log_view_dispose (GObject *object)
   g_clear_object (&self->selected_entry);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_MESSAGE_LOG_VIEW);
-  {
-    GtkWidget *child;
-
-    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-      gtk_widget_unparent (child);
-  }
+  eit_widget_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->selection);
   g_clear_object (&self->slots);
   g_clear_pointer (&self->bound, g_ptr_array_unref);

@@ -6,6 +6,7 @@
 #include "eit-monitor-resources.h"
 #include "eit-line-layer.h"
 #include "eit-traffic-page.h"
+#include "eit-widget-util.h"
 
 #define COLOR_IN  "#3584e4"
 #define COLOR_OUT "#e66100"
@@ -42,12 +43,7 @@ eit_traffic_page_dispose (GObject *object)
 
   g_clear_object (&self->monitor);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_TRAFFIC_PAGE);
-  {
-    GtkWidget *child;
-
-    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-      gtk_widget_unparent (child);
-  }
+  eit_widget_unparent_children (GTK_WIDGET (self));
 
   G_OBJECT_CLASS (eit_traffic_page_parent_class)->dispose (object);
 }
