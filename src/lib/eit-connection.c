@@ -56,7 +56,6 @@ struct _EitConnection
   GCancellable       *connect_cancellable;
   GArray             *bodies;
 
-  SoupSession        *soup_session;
   GRand              *rand;
   EitBackoff          backoff;
 
@@ -769,7 +768,7 @@ start_attempt (EitConnection *self)
     self->connect_timeout_id = g_timeout_add (self->connect_timeout, connect_timeout_cb, self);
   if (self->active == NULL)
     set_state (self, EIT_CONNECTION_STATE_CONNECTING, NULL);
-  eit_transport_connect_async (&options, self->soup_session, self->connect_cancellable,
+  eit_transport_connect_async (&options, self->connect_cancellable,
                                connect_cb, self);
 }
 
@@ -924,7 +923,6 @@ eit_connection_dispose (GObject *object)
       eit_flow_detach (self->flow);
       g_clear_object (&self->flow);
     }
-  g_clear_object (&self->soup_session);
 
   G_OBJECT_CLASS (eit_connection_parent_class)->dispose (object);
 }
@@ -1214,6 +1212,5 @@ eit_connection_init (EitConnection *self)
   self->bodies = g_array_new (FALSE, FALSE, sizeof (EitJsonSpan));
   self->rand = g_rand_new ();
   /* One long-lived session per hub: its connection pool and TLS state. */
-  self->soup_session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0, NULL);
   eit_backoff_init (&self->backoff, EIT_DEFAULT_RECONNECT_BASE_MS, EIT_DEFAULT_RECONNECT_CAP_MS);
 }

@@ -8,7 +8,10 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "eit-enums.h"
 #include "eit-error.h"
@@ -238,7 +241,10 @@ add_to_token (EitHubServer *self,
   g_hash_table_insert (self->per_token, GUINT_TO_POINTER (index), GUINT_TO_POINTER (count + delta));
 }
 
-/* Runs before libsoup's upgrade: refusals happen here, with a status. */
+static void upgraded_cb (SoupServerMessage *msg,
+                         EitHubServer      *self);
+
+/* Every request: refusals happen here, with a status, and an upgrade. */
 static void
 request_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -251,6 +257,7 @@ request_cb (SoupServer        *server,
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
   const char *origin = soup_message_headers_get_one (request, "Origin");
   g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
   guint index = NO_TOKEN;
   EitProtocolMode mode;
 
@@ -312,8 +319,21 @@ request_cb (SoupServer        *server,
         soup_message_headers_replace (response, "Sec-WebSocket-Protocol", EIT_SUBPROTOCOL_JSON);
       mode = EIT_PROTOCOL_MODE_BASE;
     }
+  /* libsoup checks the rest of RFC 6455 4.2.1 and writes the 101; the
+   * WebSocket itself is ours. */
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &error))
+    {
+      g_autofree char *body = g_strdup_printf ("not a valid WebSocket upgrade (%s): connect with "
+                                               "a WebSocket client (RFC 6455, version 13)",
+                                               error->message);
+      refuse (self, msg, SOUP_STATUS_BAD_REQUEST, body);
+      return;
+    }
+  soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL);
   g_object_set_data (G_OBJECT (msg), TOKEN_INDEX_KEY, GUINT_TO_POINTER (index));
   g_object_set_data (G_OBJECT (msg), MODE_KEY, GINT_TO_POINTER (mode));
+  g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (upgraded_cb), self,
+                           G_CONNECT_DEFAULT);
 }
 
 static void
@@ -499,21 +519,21 @@ on_transport_closed (EitTransport *transport,
   g_ptr_array_remove (self->transports, transport);
 }
 
+/* The 101 has gone out: the connection is the WebSocket's from here on. */
 static void
-websocket_cb (SoupServer              *server,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *connection,
-              gpointer                 user_data)
+upgraded_cb (SoupServerMessage *msg,
+             EitHubServer      *self)
 {
-  EitHubServer *self = user_data;
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
   guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), TOKEN_INDEX_KEY));
   EitProtocolMode mode = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), MODE_KEY));
   g_autoptr(EitTransport) transport = NULL;
 
   if (mode == EIT_PROTOCOL_MODE_UNKNOWN)
     mode = EIT_PROTOCOL_MODE_BASE;
-  transport = eit_transport_new_for_server (connection, mode, self->settings.max_message_size);
+  if (stream == NULL)
+    return;
+  transport = eit_transport_new_for_server (stream, mode, self->settings.max_message_size);
   g_object_set_data (G_OBJECT (transport), TOKEN_INDEX_KEY, GUINT_TO_POINTER (index));
   add_to_token (self, index, +1);
   g_ptr_array_add (self->transports, g_object_ref (transport));
@@ -667,9 +687,23 @@ incoming_cb (GSocketService    *service,
 {
   EitHubServer *self = user_data;
   g_autoptr(GError) error = NULL;
-  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (socket), self->certificate, &error);
+  GIOStream *tls;
   TlsAccept *accept;
 
+  /* Nagle's algorithm would hold the handshake's small records, and later
+   * each small frame, until the client's delayed ACK (40 ms on Linux); the
+   * flow does its own batching. */
+  g_socket_set_option (g_socket_connection_get_socket (socket), IPPROTO_TCP, TCP_NODELAY, TRUE,
+                       NULL);
+  /* No database: the hub asks for no client certificate, and without one
+   * given, glib-networking reads the whole system store again for every
+   * connection, some 10 ms of main-loop time per accept. */
+  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", socket,
+                        "certificate", self->certificate,
+                        "database", NULL,
+                        NULL);
   if (tls == NULL)
     {
       eit_hub_server_log (self, "cannot start TLS: %s", error->message);
@@ -838,9 +872,7 @@ eit_hub_server_constructed (GObject *object)
   self->service = g_socket_service_new ();
   g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
   /* Deflate would let a small frame inflate past our size limit. */
-  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_handler (self->soup, NULL, request_cb, self, NULL);
-  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL, websocket_cb, self, NULL);
 }
 
 static void

@@ -4,20 +4,15 @@
 #include "eit-transport.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <glib/gi18n-lib.h>
 
 #include "eit-error.h"
 #include "eit-signal.h"
 #include "eit-tls.h"
-
-/* libsoup 3.2 drops a connection without a close frame when one frame is over
- * its max-incoming-payload-size, so its limit sits well above ours and we
- * close with 1009 and a reason ourselves (PROTOCOL.md 2.6). */
-#define LIBSOUP_LIMIT_FACTOR 4
-#define LIBSOUP_LIMIT_SLACK  (1024 * 1024)
-
-/* A close frame carries at most 125 bytes: the 2-byte code and the reason. */
-#define MAX_CLOSE_REASON 123
+#include "eit-upgrade.h"
+#include "eit-websocket.h"
 
 #define MAX_TOKEN_LENGTH 256
 
@@ -25,23 +20,13 @@ struct _EitTransport
 {
   GObject parent_instance;
 
-  SoupWebsocketConnection *websocket;
+  EitWebsocket *websocket;
   gulong message_handler;
   gulong pong_handler;
-  gulong error_handler;
   gulong closed_handler;
 
   EitProtocolMode mode;
-  guint64 frame_limit;
-
-  /* Set once a frame broke the protocol: later frames are dropped. */
-  gboolean violated;
-  /* The stream was closed under libsoup, which has not noticed yet. */
-  gboolean aborted;
-  gboolean closed_locally;
   gboolean closed_emitted;
-  gushort close_code;
-  char *close_reason;
 
   const char *tls_version;
   char *tls_cipher;
@@ -78,191 +63,107 @@ frame_limit_for (EitProtocolMode mode,
   return max_message_size;
 }
 
+/* The WebSocket has checked size, UTF-8 and frame type already. */
 static void
-refuse (EitTransport *self,
-        gushort       code,
-        const char   *reason)
+websocket_message_cb (EitWebsocket *websocket,
+                      const char   *text,
+                      gulong        len,
+                      EitTransport *self)
 {
-  self->violated = TRUE;
-  eit_transport_close (self, code, reason);
-}
-
-static void
-websocket_message_cb (SoupWebsocketConnection *websocket,
-                      int                      type,
-                      GBytes                  *message,
-                      EitTransport            *self)
-{
-  const char *text;
-  gsize len;
-
-  text = g_bytes_get_data (message, &len);
   self->last_receive_time = g_get_monotonic_time ();
   self->frames_in++;
   self->bytes_in += len;
-
-  if (self->violated)
-    return;
-
-  if (type != SOUP_WEBSOCKET_DATA_TEXT)
-    {
-      refuse (self, EIT_CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted");
-      return;
-    }
-
-  if (len > self->frame_limit)
-    {
-      g_autofree char *reason = NULL;
-
-      reason = g_strdup_printf ("message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %"
-                                G_GUINT64_FORMAT, len, self->frame_limit);
-
-      refuse (self, EIT_CLOSE_TOO_BIG, reason);
-      return;
-    }
-
-  /* libsoup NUL-terminates every message it delivers (outside the length),
-   * so the text can be handed on without a copy. */
-  g_signal_emit (self, signals[SIGNAL_FRAME], 0, text != NULL ? text : "", (gulong) len);
+  g_signal_emit (self, signals[SIGNAL_FRAME], 0, text, len);
 }
 
 static void
-websocket_pong_cb (SoupWebsocketConnection *websocket,
-                   GBytes                  *message,
-                   EitTransport            *self)
+websocket_pong_cb (EitWebsocket *websocket,
+                   EitTransport *self)
 {
   self->last_receive_time = g_get_monotonic_time ();
   g_signal_emit (self, signals[SIGNAL_PONG], 0);
 }
 
 static void
-websocket_error_cb (SoupWebsocketConnection *websocket,
-                    GError                  *error,
-                    EitTransport            *self)
-{
-  g_debug ("transport %p: %s", self, error->message);
-}
-
-static void
-websocket_closed_cb (SoupWebsocketConnection *websocket,
-                     EitTransport            *self)
+websocket_closed_cb (EitWebsocket *websocket,
+                     EitTransport *self)
 {
   if (self->closed_emitted)
     return;
-
-  if (!self->closed_locally)
-    {
-      self->close_code = soup_websocket_connection_get_close_code (websocket);
-      g_free (self->close_reason);
-      self->close_reason = g_strdup (soup_websocket_connection_get_close_data (websocket));
-    }
-
-  g_debug ("transport %p closed: code %u, reason \"%s\", %s", self, self->close_code,
-           self->close_reason ? self->close_reason : "",
-           self->closed_locally ? "by us" : "by the peer");
-
   self->closed_emitted = TRUE;
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 
-/* libsoup wraps the TLS connection in private stream types that expose it as
- * "base-iostream"; walk down to the GTlsConnection. */
-static GTlsConnection *
-find_tls_connection (GIOStream *stream)
-{
-  for (guint depth = 0; stream != NULL && depth < 4; depth++)
-    {
-      g_autoptr (GIOStream) base = NULL;
-
-      if (G_IS_TLS_CONNECTION (stream))
-        return G_TLS_CONNECTION (stream);
-
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream") == NULL)
-        return NULL;
-
-      g_object_get (stream, "base-iostream", &base, NULL);
-      /* The wrapper holds its own reference, so the pointer stays valid. */
-      stream = base;
-    }
-
-  return NULL;
-}
-
 static void
-set_tls_details (EitTransport        *self,
-                 GTlsProtocolVersion  version,
-                 const char          *cipher,
-                 GTlsCertificate     *peer_certificate)
+set_tls_details (EitTransport *self,
+                 GIOStream    *stream)
 {
-  self->tls_version = eit_tls_protocol_version_to_string (version);
+  GIOStream *base = eit_io_stream_find_base (stream, G_TYPE_TLS_CONNECTION);
+  GTlsConnection *tls;
+  GTlsCertificate *peer_certificate;
+
+  if (base == NULL)
+    return;
+  tls = G_TLS_CONNECTION (base);
+  self->tls_version = eit_tls_protocol_version_to_string (g_tls_connection_get_protocol_version (tls));
   g_free (self->tls_cipher);
-  self->tls_cipher = g_strdup (cipher);
+  self->tls_cipher = g_tls_connection_get_ciphersuite_name (tls);
   g_free (self->peer_fingerprint);
-  self->peer_fingerprint = NULL;
-  if (peer_certificate != NULL)
-    self->peer_fingerprint = eit_tls_certificate_fingerprint (peer_certificate);
+  peer_certificate = g_tls_connection_get_peer_certificate (tls);
+  self->peer_fingerprint = peer_certificate ? eit_tls_certificate_fingerprint (peer_certificate)
+                                            : NULL;
 }
 
 static EitTransport *
-transport_new (SoupWebsocketConnection *websocket,
-               EitProtocolMode          mode,
-               guint64                  max_message_size)
+transport_new (GIOStream        *stream,
+               EitWebsocketRole  role,
+               EitProtocolMode   mode,
+               guint64           max_message_size,
+               GBytes           *leftover)
 {
   EitTransport *self = g_object_new (EIT_TYPE_TRANSPORT, NULL);
-  guint64 libsoup_limit;
 
-  self->websocket = g_object_ref (websocket);
   self->mode = mode;
-  self->frame_limit = frame_limit_for (mode, max_message_size);
   self->last_receive_time = g_get_monotonic_time ();
+  set_tls_details (self, stream);
 
-  libsoup_limit = MAX (self->frame_limit * LIBSOUP_LIMIT_FACTOR,
-                       self->frame_limit + LIBSOUP_LIMIT_SLACK);
-  soup_websocket_connection_set_max_incoming_payload_size (websocket, libsoup_limit);
-
-  self->message_handler =
-    g_signal_connect (websocket, "message", G_CALLBACK (websocket_message_cb), self);
-  self->pong_handler = g_signal_connect (websocket, "pong", G_CALLBACK (websocket_pong_cb), self);
-  self->error_handler =
-    g_signal_connect (websocket, "error", G_CALLBACK (websocket_error_cb), self);
-  self->closed_handler =
-    g_signal_connect (websocket, "closed", G_CALLBACK (websocket_closed_cb), self);
-
+  self->websocket = eit_websocket_new (stream, role, frame_limit_for (mode, max_message_size),
+                                       leftover);
+  self->message_handler = g_signal_connect (self->websocket, "message",
+                                            G_CALLBACK (websocket_message_cb), self);
+  self->pong_handler = g_signal_connect (self->websocket, "pong",
+                                         G_CALLBACK (websocket_pong_cb), self);
+  self->closed_handler = g_signal_connect (self->websocket, "closed",
+                                           G_CALLBACK (websocket_closed_cb), self);
   return self;
 }
 
 EitTransport *
-eit_transport_new_for_server (SoupWebsocketConnection *ws,
-                              EitProtocolMode          mode,
-                              guint64                  max_message_size)
+eit_transport_new_for_server (GIOStream       *stream,
+                              EitProtocolMode  mode,
+                              guint64          max_message_size)
 {
-  EitTransport *self;
-  GTlsConnection *tls;
-
-  g_return_val_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (ws), NULL);
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
   g_return_val_if_fail (mode != EIT_PROTOCOL_MODE_UNKNOWN, NULL);
 
-  self = transport_new (ws, mode, max_message_size);
-
-  tls = find_tls_connection (soup_websocket_connection_get_io_stream (ws));
-  if (tls != NULL)
-    {
-      g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (tls);
-
-      set_tls_details (self, g_tls_connection_get_protocol_version (tls), cipher,
-                       g_tls_connection_get_peer_certificate (tls));
-    }
-
-  return self;
+  return transport_new (stream, EIT_WEBSOCKET_ROLE_SERVER, mode, max_message_size, NULL);
 }
 
 /* Connecting ---------------------------------------------------------------- */
 
 typedef struct
 {
-  SoupSession *session;
-  SoupMessage *msg;
+  GSocketClient *client;
+  GTlsDatabase *system_database;
+  GTlsConnection *tls;
+  gulong accept_certificate_handler;
+  /* The connection so far: TCP, then TLS. */
+  GIOStream *stream;
+
   char *hostport;
+  char *path;
+  SoupMessageHeaders *request_headers;
+  gboolean offer_v1;
   GSocketConnectable *identity;
   EitTrustMode trust_mode;
   char *pin;
@@ -271,13 +172,10 @@ typedef struct
   gboolean has_token;
   guint64 max_message_size;
 
-  /* Ours, so a trust check can stop the request before the token is sent. */
+  /* Ours, so a trust check can stop the connection before the token is sent. */
   GCancellable *cancellable;
   GCancellable *caller_cancellable;
   gulong caller_cancelled_handler;
-
-  gulong accept_certificate_handler;
-  gulong network_event_handler;
 
   /* Why our trust check refused the certificate, if it did. */
   GError *trust_error;
@@ -289,18 +187,22 @@ connect_data_free (ConnectData *data)
   if (data->caller_cancellable != NULL)
     g_cancellable_disconnect (data->caller_cancellable, data->caller_cancelled_handler);
   g_clear_object (&data->caller_cancellable);
-  if (data->msg != NULL)
-    {
-      g_clear_signal_handler (&data->accept_certificate_handler, data->msg);
-      g_clear_signal_handler (&data->network_event_handler, data->msg);
-    }
-  g_clear_object (&data->msg);
-  g_clear_object (&data->session);
+  if (data->tls != NULL)
+    g_clear_signal_handler (&data->accept_certificate_handler, data->tls);
+  g_clear_object (&data->tls);
+  g_clear_object (&data->client);
+  g_clear_object (&data->system_database);
+  /* Still here only when connecting failed after the TCP connection. */
+  if (data->stream != NULL)
+    g_io_stream_close_async (data->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->request_headers, soup_message_headers_unref);
   g_clear_object (&data->identity);
   g_clear_object (&data->ca_database);
   g_clear_object (&data->cancellable);
   g_clear_error (&data->trust_error);
   g_free (data->hostport);
+  g_free (data->path);
   g_free (data->pin);
   g_free (data->ca_file);
   g_free (data);
@@ -402,40 +304,13 @@ check_certificate (ConnectData          *data,
 
 /* Fires only when the system store refused the certificate. */
 static gboolean
-accept_certificate_cb (SoupMessage          *msg,
+accept_certificate_cb (GTlsConnection       *tls,
                        GTlsCertificate      *certificate,
                        GTlsCertificateFlags  errors,
                        ConnectData          *data)
 {
   g_clear_error (&data->trust_error);
   return check_certificate (data, certificate, errors, &data->trust_error);
-}
-
-/* After the handshake and before the request (and its token) is written: a
- * certificate the system store accepted still has to pass a pin or CA file. */
-static void
-network_event_cb (SoupMessage        *msg,
-                  GSocketClientEvent  event,
-                  GIOStream          *connection,
-                  ConnectData        *data)
-{
-  GTlsConnection *tls;
-  GTlsCertificate *certificate;
-
-  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKED || data->trust_error != NULL)
-    return;
-
-  tls = find_tls_connection (connection);
-  if (tls == NULL)
-    return;
-
-  certificate = g_tls_connection_get_peer_certificate (tls);
-  if (certificate == NULL)
-    return;
-
-  if (!check_certificate (data, certificate, g_tls_connection_get_peer_certificate_errors (tls),
-                          &data->trust_error))
-    g_cancellable_cancel (data->cancellable);
 }
 
 static void
@@ -446,11 +321,11 @@ caller_cancelled_cb (GCancellable *caller_cancellable,
 }
 
 static GError *
-map_refused_upgrade (ConnectData *data,
-                     GError      *error)
+map_refused_upgrade (ConnectData        *data,
+                     EitUpgradeResponse *response)
 {
-  guint status = soup_message_get_status (data->msg);
-  const char *phrase = soup_message_get_reason_phrase (data->msg);
+  guint status = response->status;
+  const char *phrase = response->reason_phrase;
 
   if (phrase == NULL || *phrase == '\0')
     phrase = soup_status_get_phrase (status);
@@ -472,8 +347,7 @@ map_refused_upgrade (ConnectData *data,
 
     case 429: /* Too Many Requests: libsoup 3.2 has no name for it */
       {
-        SoupMessageHeaders *headers = soup_message_get_response_headers (data->msg);
-        const char *retry_after = soup_message_headers_get_one (headers, "Retry-After");
+        const char *retry_after = soup_message_headers_get_one (response->headers, "Retry-After");
 
         if (retry_after != NULL)
           return g_error_new (EIT_ERROR, EIT_ERROR_TOO_MANY,
@@ -483,13 +357,6 @@ map_refused_upgrade (ConnectData *data,
                             _("the hub has too many connections for this token (429 Too Many "
                               "Requests): close some of them or retry later"));
       }
-
-    case 0:
-    case SOUP_STATUS_SWITCHING_PROTOCOLS:
-      return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
-                          _("the server at %s did not complete the WebSocket handshake (%s): check "
-                            "that the URL points at an Eit hub"),
-                          data->hostport, error->message);
 
     default:
       return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
@@ -506,8 +373,12 @@ map_connect_error (ConnectData *data,
   if (data->trust_error != NULL)
     return g_error_copy (data->trust_error);
 
-  if (error->domain == SOUP_WEBSOCKET_ERROR)
-    return map_refused_upgrade (data, error);
+  /* The upgrade's answer was not HTTP, or a 101 broke RFC 6455. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+    return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
+                        _("the server at %s did not complete the WebSocket handshake (%s): check "
+                          "that the URL points at an Eit hub"),
+                        data->hostport, error->message);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
@@ -537,41 +408,62 @@ map_connect_error (ConnectData *data,
                       data->hostport, error->message);
 }
 
-/* Drops a connection we do not trust: no close frame, nothing more sent. */
 static void
-drop_websocket (SoupWebsocketConnection *websocket)
-{
-  g_io_stream_close (soup_websocket_connection_get_io_stream (websocket), NULL, NULL);
-}
-
-static void
-websocket_connect_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+upgraded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
   ConnectData *data = g_task_get_task_data (task);
-  g_autoptr (SoupWebsocketConnection) websocket = NULL;
+  g_autoptr (EitUpgradeResponse) response = NULL;
   g_autoptr (GError) error = NULL;
   EitTransport *self;
-  GTlsCertificate *certificate;
-  const char *protocol;
 
-  websocket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  if (websocket == NULL)
+  response = eit_upgrade_finish (result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, map_connect_error (data, error));
+      return;
+    }
+  if (response->status != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    {
+      g_task_return_error (task, map_refused_upgrade (data, response));
+      return;
+    }
+
+  self = transport_new (data->stream, EIT_WEBSOCKET_ROLE_CLIENT,
+                        g_strcmp0 (response->protocol, EIT_SUBPROTOCOL_V1) == 0
+                          ? EIT_PROTOCOL_MODE_FULL : EIT_PROTOCOL_MODE_BASE,
+                        data->max_message_size, response->leftover);
+  g_clear_object (&data->stream);
+  g_task_return_pointer (task, self, g_object_unref);
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  const char *protocols[] = { EIT_SUBPROTOCOL_V1, NULL };
+  GTlsCertificate *certificate;
+
+  if (!g_tls_connection_handshake_finish (data->tls, result, &error))
     {
       g_task_return_error (task, map_connect_error (data, error));
       return;
     }
 
-  /* Every connect takes a new connection (SOUP_MESSAGE_NEW_CONNECTION), so the
-   * handshake check has run; this second look is for strictness alone. */
-  certificate = soup_message_get_tls_peer_certificate (data->msg);
+  /* accept-certificate runs only when the system store refuses: a
+   * certificate it accepted still has to pass a pin or CA file, and this
+   * comes before the request, and so the token, is written. */
+  certificate = g_tls_connection_get_peer_certificate (data->tls);
   if (certificate == NULL ||
-      !check_certificate (data, certificate,
-                          soup_message_get_tls_peer_certificate_errors (data->msg), &error))
+      !check_certificate (data, certificate, g_tls_connection_get_peer_certificate_errors (data->tls),
+                          &error))
     {
-      drop_websocket (websocket);
       if (error == NULL)
         error = g_error_new (EIT_ERROR, EIT_ERROR_TLS,
                              _("the hub at %s presented no certificate: check that the URL is "
@@ -581,17 +473,55 @@ websocket_connect_cb (GObject      *source,
       return;
     }
 
-  protocol = soup_websocket_connection_get_protocol (websocket);
-  self = transport_new (websocket,
-                        g_strcmp0 (protocol, EIT_SUBPROTOCOL_V1) == 0 ? EIT_PROTOCOL_MODE_FULL
-                                                                       : EIT_PROTOCOL_MODE_BASE,
-                        data->max_message_size);
-  set_tls_details (self,
-                   soup_message_get_tls_protocol_version (data->msg),
-                   soup_message_get_tls_ciphersuite_name (data->msg),
-                   certificate);
+  eit_upgrade_async (data->stream, data->hostport, data->path,
+                     data->offer_v1 ? protocols : NULL, data->request_headers, data->cancellable,
+                     upgraded_cb, g_steal_pointer (&task));
+}
 
-  g_task_return_pointer (task, self, g_object_unref);
+static void
+socket_connected_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) connection = NULL;
+  GTlsBackend *backend = g_tls_backend_get_default ();
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connection == NULL)
+    {
+      g_task_return_error (task, map_connect_error (data, error));
+      return;
+    }
+  data->stream = G_IO_STREAM (g_object_ref (connection));
+
+  /* Before TLS: Nagle's algorithm would hold the handshake's small records,
+   * and later each small frame, until the peer's delayed ACK (40 ms on
+   * Linux); the flow does its own batching. */
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,
+                       TRUE, NULL);
+
+  /* The database is given, never left to glib-networking: without one it
+   * reads the whole system store again for every connection, some 10 ms of
+   * main-loop time. A pin or a CA file decides alone, so it needs none. */
+  data->tls = g_initable_new (g_tls_backend_get_client_connection_type (backend), NULL, &error,
+                              "base-io-stream", connection,
+                              "server-identity", data->identity,
+                              "database", data->trust_mode == EIT_TRUST_SYSTEM
+                                            ? data->system_database : NULL,
+                              NULL);
+  if (data->tls == NULL)
+    {
+      g_task_return_error (task, map_connect_error (data, error));
+      return;
+    }
+  g_set_object (&data->stream, G_IO_STREAM (data->tls));
+  data->accept_certificate_handler = g_signal_connect (data->tls, "accept-certificate",
+                                                       G_CALLBACK (accept_certificate_cb), data);
+  g_tls_connection_handshake_async (data->tls, G_PRIORITY_DEFAULT, data->cancellable,
+                                    handshake_cb, g_steal_pointer (&task));
 }
 
 static gboolean
@@ -623,8 +553,13 @@ prepare_trust (ConnectData                *data,
                                    "file holding the CA certificates to trust"));
             return FALSE;
           }
+        g_autofree char *absolute = NULL;
+
         data->ca_file = g_strdup (options->ca_file);
-        data->ca_database = g_tls_file_database_new (options->ca_file, &local_error);
+        /* GTlsFileDatabase takes absolute paths only; a CA file is often
+         * given relative to where the user stands. */
+        absolute = g_canonicalize_filename (options->ca_file, NULL);
+        data->ca_database = g_tls_file_database_new (absolute, &local_error);
         if (data->ca_database == NULL)
           {
             g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
@@ -646,9 +581,19 @@ prepare_trust (ConnectData                *data,
     }
 }
 
+/* Header values go on the wire as they are: refuse line breaks and
+ * anything else outside visible ASCII. */
+static gboolean
+is_visible_ascii (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p < 0x21 || *p > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
 void
 eit_transport_connect_async (const EitTransportOptions *options,
-                             SoupSession               *session,
                              GCancellable              *cancellable,
                              GAsyncReadyCallback        callback,
                              gpointer                   user_data)
@@ -656,20 +601,22 @@ eit_transport_connect_async (const EitTransportOptions *options,
   g_autoptr (GTask) task = NULL;
   g_autoptr (GUri) uri = NULL;
   g_autoptr (GError) error = NULL;
-  const char *protocols[] = { EIT_SUBPROTOCOL_V1, NULL };
+  g_autofree char *https_url = NULL;
   const char *host;
+  const char *query;
   ConnectData *data;
   int port;
 
   g_return_if_fail (options != NULL);
-  g_return_if_fail (session == NULL || SOUP_IS_SESSION (session));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, eit_transport_connect_async);
 
   uri = options->url ? g_uri_parse (options->url, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      !is_visible_ascii (g_uri_get_path (uri)) ||
+      (g_uri_get_query (uri) != NULL && !is_visible_ascii (g_uri_get_query (uri))))
     {
       g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
                                _("\"%s\" is not a valid hub URL: write it as wss://host:port/"),
@@ -695,18 +642,34 @@ eit_transport_connect_async (const EitTransportOptions *options,
                                MAX_TOKEN_LENGTH);
       return;
     }
+  if (options->origin != NULL && !is_visible_ascii (options->origin))
+    {
+      g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
+                               _("the origin \"%s\" is not valid: write it as scheme://host[:port]"),
+                               options->origin);
+      return;
+    }
 
   data = g_new0 (ConnectData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
   data->trust_mode = options->trust_mode;
   data->has_token = options->token != NULL && *options->token != '\0';
   data->max_message_size = options->max_message_size;
+  data->offer_v1 = options->offer_v1;
   host = g_uri_get_host (uri);
   port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 443;
   /* IPv6 literals keep their brackets, so the port stays readable. */
   data->hostport = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%d", host, port)
                                               : g_strdup_printf ("%s:%d", host, port);
-  data->identity = g_network_address_new (host, port);
+  /* With the "https" scheme, the system's proxy settings apply as they do
+   * to any HTTPS request. */
+  https_url = g_strconcat ("https://", data->hostport, "/", NULL);
+  data->identity = g_network_address_parse_uri (https_url, 443, NULL);
+  if (data->identity == NULL)
+    data->identity = g_network_address_new (host, port);
+  query = g_uri_get_query (uri);
+  data->path = g_strconcat (*g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/",
+                            query != NULL ? "?" : "", query != NULL ? query : "", NULL);
 
   if (!prepare_trust (data, options, &error))
     {
@@ -714,27 +677,15 @@ eit_transport_connect_async (const EitTransportOptions *options,
       return;
     }
 
-  /* A private session when the caller has none: a WebSocket leaves the
-   * session once connected, so nothing else needs it. */
-  data->session = session ? g_object_ref (session) : soup_session_new ();
-  data->msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
-  /* A fresh connection always handshakes, so the trust check always runs;
-   * a pooled one may have been accepted under another trust mode. */
-  soup_message_add_flags (data->msg, SOUP_MESSAGE_NEW_CONNECTION);
-  /* permessage-deflate is not part of the protocol (PROTOCOL.md 2.6). */
-  soup_message_disable_feature (data->msg, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
+  data->request_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   if (data->has_token)
     {
       g_autofree char *authorization = g_strconcat ("Bearer ", options->token, NULL);
 
-      soup_message_headers_replace (soup_message_get_request_headers (data->msg), "Authorization",
-                                    authorization);
+      soup_message_headers_replace (data->request_headers, "Authorization", authorization);
     }
-
-  data->accept_certificate_handler = g_signal_connect (data->msg, "accept-certificate",
-                                                       G_CALLBACK (accept_certificate_cb), data);
-  data->network_event_handler = g_signal_connect (data->msg, "network-event",
-                                                  G_CALLBACK (network_event_cb), data);
+  if (options->origin != NULL)
+    soup_message_headers_replace (data->request_headers, "Origin", options->origin);
 
   data->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
@@ -745,10 +696,11 @@ eit_transport_connect_async (const EitTransportOptions *options,
                                                               data->cancellable, NULL);
     }
 
-  soup_session_websocket_connect_async (data->session, data->msg, options->origin,
-                                        options->offer_v1 ? (char **) protocols : NULL,
-                                        G_PRIORITY_DEFAULT, data->cancellable,
-                                        websocket_connect_cb, g_object_ref (task));
+  if (data->trust_mode == EIT_TRUST_SYSTEM)
+    data->system_database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+  data->client = g_socket_client_new ();
+  g_socket_client_connect_async (data->client, data->identity, data->cancellable,
+                                 socket_connected_cb, g_steal_pointer (&task));
 }
 
 EitTransport *
@@ -777,8 +729,8 @@ eit_transport_is_open (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), FALSE);
 
-  return self->websocket != NULL && !self->aborted &&
-         soup_websocket_connection_get_state (self->websocket) == SOUP_WEBSOCKET_STATE_OPEN;
+  return self->websocket != NULL &&
+         eit_websocket_get_state (self->websocket) == EIT_WEBSOCKET_STATE_OPEN;
 }
 
 gboolean
@@ -786,46 +738,14 @@ eit_transport_send (EitTransport *self,
                     const char   *text,
                     gsize         len)
 {
-  g_autoptr (GBytes) bytes = NULL;
-
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (text != NULL || len == 0, FALSE);
 
-  if (!eit_transport_is_open (self))
+  if (self->websocket == NULL || !eit_websocket_send_text (self->websocket, text, len))
     return FALSE;
-
-  /* libsoup refuses invalid UTF-8 in a text frame with a critical. */
-  if (!g_utf8_validate_len (text, len, NULL))
-    {
-      g_debug ("transport %p: not sending %" G_GSIZE_FORMAT " bytes that are not UTF-8", self, len);
-      return FALSE;
-    }
-
-  /* libsoup copies the payload into the frame before returning, so a static
-   * GBytes over the caller's text costs no copy of ours. */
-  bytes = g_bytes_new_static (text != NULL ? text : "", len);
-  soup_websocket_connection_send_message (self->websocket, SOUP_WEBSOCKET_DATA_TEXT, bytes);
   self->frames_out++;
   self->bytes_out += len;
   return TRUE;
-}
-
-/* Cuts reason to what a close frame holds, at a character boundary. */
-static char *
-close_reason_dup (const char *reason)
-{
-  g_autofree char *valid = NULL;
-  const char *end;
-
-  if (reason == NULL)
-    return NULL;
-  /* The peer drops a close frame whose reason is not UTF-8. */
-  valid = g_utf8_make_valid (reason, -1);
-  if (strlen (valid) <= MAX_CLOSE_REASON)
-    return g_steal_pointer (&valid);
-
-  g_utf8_validate_len (valid, MAX_CLOSE_REASON, &end);
-  return g_strndup (valid, end - valid);
 }
 
 void
@@ -833,60 +753,29 @@ eit_transport_close (EitTransport *self,
                      gushort       code,
                      const char   *reason)
 {
-  SoupWebsocketConnectionType type;
+  EitWebsocketRole role;
 
   g_return_if_fail (EIT_IS_TRANSPORT (self));
-  g_return_if_fail (code != SOUP_WEBSOCKET_CLOSE_ABNORMAL &&
-                    code != SOUP_WEBSOCKET_CLOSE_TLS_HANDSHAKE);
 
-  /* CLOSING means a close frame went out already (ours or our answer to the
-   * peer's); libsoup treats a second one as a programming error. */
-  if (!eit_transport_is_open (self))
+  if (self->websocket == NULL)
     return;
 
-  /* libsoup forbids a client to send 1011 (RFC 6455 first reserved it for
-   * servers); "going away" is the nearest code a client may send. */
-  type = soup_websocket_connection_get_connection_type (self->websocket);
-  if (code == EIT_CLOSE_INTERNAL_ERROR && type == SOUP_WEBSOCKET_CONNECTION_CLIENT)
+  /* RFC 6455 first reserved 1011 for servers, and libsoup 3.2 hubs (MVP
+   * hubs, reached in base mode) still refuse it from a client: "going away"
+   * is the nearest code they take. */
+  role = eit_websocket_get_role (self->websocket);
+  if (code == EIT_CLOSE_INTERNAL_ERROR && role == EIT_WEBSOCKET_ROLE_CLIENT)
     code = EIT_CLOSE_GOING_AWAY;
-  /* And 1010 (an extension the server refused) to servers. */
-  if (code == SOUP_WEBSOCKET_CLOSE_NO_EXTENSION && type == SOUP_WEBSOCKET_CONNECTION_SERVER)
-    code = EIT_CLOSE_INTERNAL_ERROR;
-
-  self->closed_locally = TRUE;
-  self->close_code = code;
-  g_free (self->close_reason);
-  self->close_reason = close_reason_dup (reason);
-
-  soup_websocket_connection_close (self->websocket, code, self->close_reason);
+  eit_websocket_close (self->websocket, code, reason);
 }
 
 void
 eit_transport_abort (EitTransport *self)
 {
-  g_autoptr (GError) error = NULL;
-  GIOStream *stream;
-
   g_return_if_fail (EIT_IS_TRANSPORT (self));
 
-  if (self->websocket == NULL || self->aborted ||
-      soup_websocket_connection_get_state (self->websocket) == SOUP_WEBSOCKET_STATE_CLOSED)
-    return;
-
-  if (eit_transport_is_open (self))
-    {
-      self->closed_locally = TRUE;
-      self->close_code = 0;
-      g_clear_pointer (&self->close_reason, g_free);
-    }
-  self->violated = TRUE;
-  self->aborted = TRUE;
-
-  /* Closing the stream under libsoup makes its next read fail, and it then
-   * finishes with "closed" as for any dropped connection. */
-  stream = soup_websocket_connection_get_io_stream (self->websocket);
-  if (!g_io_stream_is_closed (stream) && !g_io_stream_close (stream, NULL, &error))
-    g_debug ("transport %p: abort: %s", self, error->message);
+  if (self->websocket != NULL)
+    eit_websocket_abort (self->websocket);
 }
 
 gushort
@@ -894,7 +783,7 @@ eit_transport_get_close_code (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), 0);
 
-  return self->close_code;
+  return self->websocket ? eit_websocket_get_close_code (self->websocket) : 0;
 }
 
 const char *
@@ -902,7 +791,7 @@ eit_transport_get_close_reason (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), NULL);
 
-  return self->close_reason;
+  return self->websocket ? eit_websocket_get_close_reason (self->websocket) : NULL;
 }
 
 gboolean
@@ -910,7 +799,7 @@ eit_transport_get_closed_locally (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), FALSE);
 
-  return self->closed_locally;
+  return self->websocket ? eit_websocket_get_closed_locally (self->websocket) : FALSE;
 }
 
 const char *
@@ -983,14 +872,11 @@ eit_transport_set_ws_keepalive (EitTransport *self,
 {
   g_return_if_fail (EIT_IS_TRANSPORT (self));
 
-  if (self->websocket == NULL)
-    return;
-
-  /* libsoup counts whole seconds: round up so a short interval still pings. */
-  soup_websocket_connection_set_keepalive_interval (self->websocket, (interval_ms + 999) / 1000);
+  if (self->websocket != NULL)
+    eit_websocket_set_keepalive_interval (self->websocket, interval_ms);
 }
 
-SoupWebsocketConnection *
+EitWebsocket *
 eit_transport_get_websocket (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), NULL);
@@ -1009,7 +895,6 @@ eit_transport_dispose (GObject *object)
     {
       g_clear_signal_handler (&self->message_handler, self->websocket);
       g_clear_signal_handler (&self->pong_handler, self->websocket);
-      g_clear_signal_handler (&self->error_handler, self->websocket);
       g_clear_signal_handler (&self->closed_handler, self->websocket);
     }
   /* An open WebSocket that loses its last reference closes its stream. */
@@ -1023,7 +908,6 @@ eit_transport_finalize (GObject *object)
 {
   EitTransport *self = EIT_TRANSPORT (object);
 
-  g_free (self->close_reason);
   g_free (self->tls_cipher);
   g_free (self->peer_fingerprint);
 

@@ -2,13 +2,14 @@
 /* The base layer: one authenticated WebSocket over TLS carrying JSON text
  * frames. A client transport is made by eit_transport_connect_async(); the
  * hub wraps the connections it accepts with eit_transport_new_for_server().
- * It enforces the protocol's own size limit (close 1009 with a reason, see
- * PLATFORM notes on libsoup's per-frame limit), refuses binary frames (1003),
- * and reports TLS details. It knows nothing of envelopes or sessions. */
+ * Its EitWebsocket enforces the protocol's size limit (close 1009 with a
+ * reason) and refuses binary frames (1003); it reports TLS details. It
+ * knows nothing of envelopes or sessions. */
 #pragma once
 
-#include <libsoup/soup.h>
+#include <gio/gio.h>
 #include "eit-types.h"
+#include "eit-websocket.h"
 
 G_BEGIN_DECLS
 
@@ -31,17 +32,17 @@ typedef struct {
  * handshake broke off: retried), PIN_MISMATCH, REFUSED (network), NOT_WEBSOCKET,
  * CONFIG (bad URL, unreadable CA file, bad pin). Messages say what to fix. */
 void          eit_transport_connect_async  (const EitTransportOptions *options,
-                                            SoupSession               *session,
                                             GCancellable              *cancellable,
                                             GAsyncReadyCallback        callback,
                                             gpointer                   user_data);
 EitTransport *eit_transport_connect_finish (GAsyncResult  *result,
                                             GError       **error);
 
-/* Takes a reference on ws. mode is what the hub negotiated. */
-EitTransport *eit_transport_new_for_server (SoupWebsocketConnection *ws,
-                                            EitProtocolMode          mode,
-                                            guint64                  max_message_size);
+/* stream: the connection after the hub wrote its 101. mode is what the hub
+ * negotiated. */
+EitTransport *eit_transport_new_for_server (GIOStream       *stream,
+                                            EitProtocolMode  mode,
+                                            guint64          max_message_size);
 
 EitProtocolMode eit_transport_get_mode          (EitTransport *self);
 gboolean        eit_transport_is_open           (EitTransport *self);
@@ -76,7 +77,7 @@ guint64         eit_transport_get_frames_out    (EitTransport *self);
 /* WebSocket-level keepalive pings (base-layer mode); 0 disables. */
 void            eit_transport_set_ws_keepalive  (EitTransport *self,
                                                  guint         interval_ms);
-SoupWebsocketConnection *eit_transport_get_websocket (EitTransport *self);
+EitWebsocket   *eit_transport_get_websocket     (EitTransport *self);
 
 /* Signals:
  *   "frame"  (const char *text, gsize len): one text frame, within the size

@@ -2,6 +2,7 @@
 /* The connection layer under faults: the real hub over loopback TLS, with
  * the fault proxy between client and hub where a link must fail. Timings
  * are shortened through properties; nothing waits for production defaults. */
+#include <libsoup/soup.h>
 #include "config.h"
 
 #include <string.h>

@@ -300,10 +300,11 @@ curl_result_free (CurlResult *result)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurlResult, curl_result_free)
 
+/* ws_version: NULL for a plain GET, else an upgrade with that version. */
 static CurlResult *
 curl (const char         *url,
       const char         *token,
-      gboolean            upgrade)
+      const char         *ws_version)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *out = NULL;
@@ -331,11 +332,10 @@ curl (const char         *url,
       g_ptr_array_add (argv, g_strdup ("-H"));
       g_ptr_array_add (argv, g_strconcat ("Authorization: Bearer ", token, NULL));
     }
-  if (upgrade)
+  if (ws_version != NULL)
     {
       const char *headers[] = {
-        "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
       };
 
       for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
@@ -343,6 +343,8 @@ curl (const char         *url,
           g_ptr_array_add (argv, g_strdup ("-H"));
           g_ptr_array_add (argv, g_strdup (headers[i]));
         }
+      g_ptr_array_add (argv, g_strdup ("-H"));
+      g_ptr_array_add (argv, g_strconcat ("Sec-WebSocket-Version: ", ws_version, NULL));
     }
   g_ptr_array_add (argv, g_strdup (url));
   g_ptr_array_add (argv, NULL);
@@ -440,7 +442,7 @@ connect_to (Hub         *hub,
   EitTransport *transport;
   Observed *seen;
 
-  eit_transport_connect_async (&options, NULL, NULL, connect_done_cb, &result);
+  eit_transport_connect_async (&options, NULL, connect_done_cb, &result);
   WAIT_FOR (result != NULL);
   transport = eit_transport_connect_finish (result, error);
   if (transport == NULL)
@@ -548,7 +550,7 @@ test_plain_http_refused (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/", hub->port);
-  g_autoptr (CurlResult) result = curl (url, hub->token, TRUE);
+  g_autoptr (CurlResult) result = curl (url, hub->token, "13");
 
   if (result == NULL)
     return;
@@ -563,7 +565,7 @@ test_wrong_token (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = https_url (hub);
-  g_autoptr (CurlResult) result = curl (url, "not-the-token", TRUE);
+  g_autoptr (CurlResult) result = curl (url, "not-the-token", "13");
 
   if (result == NULL)
     return;
@@ -579,7 +581,7 @@ test_no_token (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = https_url (hub);
-  g_autoptr (CurlResult) result = curl (url, NULL, TRUE);
+  g_autoptr (CurlResult) result = curl (url, NULL, "13");
 
   if (result == NULL)
     return;
@@ -597,13 +599,31 @@ test_not_upgrade (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = https_url (hub);
-  g_autoptr (CurlResult) result = curl (url, hub->token, FALSE);
+  g_autoptr (CurlResult) result = curl (url, hub->token, NULL);
 
   if (result == NULL)
     return;
   g_assert_cmpint (result->exit_status, ==, 0);
   g_assert_cmpuint (result->status, ==, 426);
   g_assert_cmpstr (result->body, ==, "this is an Eit hub: connect with a WebSocket (wss://)");
+}
+
+/* An upgrade RFC 6455 does not allow gets a 400 that says so, never a WebSocket. */
+static void
+test_bad_upgrade (Fixture       *f,
+                  gconstpointer  data)
+{
+  Hub *hub = hub_start (f, NULL);
+  g_autofree char *url = https_url (hub);
+  g_autoptr (CurlResult) result = curl (url, hub->token, "8");
+
+  if (result == NULL)
+    return;
+  g_assert_cmpint (result->exit_status, ==, 0);
+  g_assert_cmpuint (result->status, ==, 400);
+  g_assert_true (g_str_has_prefix (result->body, "not a valid WebSocket upgrade ("));
+  g_assert_true (g_str_has_suffix (result->body, "): connect with a WebSocket client (RFC 6455, "
+                                                 "version 13)"));
 }
 
 static void
@@ -936,6 +956,7 @@ main (int   argc,
   ADD ("refusal/wrong-token", test_wrong_token);
   ADD ("refusal/no-token", test_no_token);
   ADD ("refusal/not-upgrade", test_not_upgrade);
+  ADD ("refusal/bad-upgrade", test_bad_upgrade);
   ADD ("insecure-dev/release", test_insecure_dev_release);
   ADD ("insecure-dev/development", test_insecure_dev_development);
   ADD ("signal/sigterm", test_sigterm);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The base layer against the real hub (EitHubServer) over loopback TLS:
  * every acceptance and refusal of docs/PROTOCOL.md 2 and 3, one test each. */
+#include <libsoup/soup.h>
 #include "config.h"
 
 #include <string.h>

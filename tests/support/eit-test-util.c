@@ -192,10 +192,9 @@ EitTransport *
 eit_test_transport_connect (const EitTransportOptions *options,
                             GError                   **error)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
   ConnectResult r = { FALSE, NULL, NULL };
 
-  eit_transport_connect_async (options, session, NULL, connected_cb, &r);
+  eit_transport_connect_async (options, NULL, connected_cb, &r);
   g_assert_true (eit_test_wait_until (r.done, 10000));
   if (r.error != NULL)
     g_propagate_error (error, r.error);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* RFC 6455 framing over an established stream (TLS on a socket), for text
+ * messages only, as the Eit protocol is. Both roles: a client masks what it
+ * sends, a server insists on masks. The HTTP upgrade is done before this
+ * object exists (libsoup on the hub, eit-websocket-client.c on a client).
+ *
+ * Why not SoupWebsocketConnection: on GLib 2.74 its stack of nested pollable
+ * sources writes the main context's wakeup fd eight times per message
+ * (docs/ARCHITECTURE.md, "The path of a message"). This reads through one
+ * flat source on the socket, drains the stream on every wake-up and writes
+ * each frame at once. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  EIT_WEBSOCKET_ROLE_CLIENT,
+  EIT_WEBSOCKET_ROLE_SERVER,
+} EitWebsocketRole;
+
+typedef enum {
+  EIT_WEBSOCKET_STATE_OPEN,
+  EIT_WEBSOCKET_STATE_CLOSING, /* a close frame went out; waiting for the peer's */
+  EIT_WEBSOCKET_STATE_CLOSED,
+} EitWebsocketState;
+
+#define EIT_TYPE_WEBSOCKET (eit_websocket_get_type ())
+G_DECLARE_FINAL_TYPE (EitWebsocket, eit_websocket, EIT, WEBSOCKET, GObject)
+
+/* stream is the upgraded connection; leftover is what was read past the
+ * end of the HTTP handshake (NULL for none), handled before anything else.
+ * max_message_size: a text message above it is refused with 1009. */
+EitWebsocket     *eit_websocket_new              (GIOStream        *stream,
+                                                  EitWebsocketRole  role,
+                                                  guint64           max_message_size,
+                                                  GBytes           *leftover);
+
+EitWebsocketState eit_websocket_get_state        (EitWebsocket *self);
+EitWebsocketRole  eit_websocket_get_role         (EitWebsocket *self);
+GIOStream        *eit_websocket_get_io_stream    (EitWebsocket *self);
+
+/* One text frame. FALSE (and nothing sent) unless OPEN or text is not UTF-8. */
+gboolean          eit_websocket_send_text        (EitWebsocket *self,
+                                                  const char   *text,
+                                                  gsize         len);
+void              eit_websocket_send_ping        (EitWebsocket *self);
+/* Sends a close frame (once) and waits close-timeout for the peer's. */
+void              eit_websocket_close            (EitWebsocket *self,
+                                                  gushort       code,
+                                                  const char   *reason);
+/* Closes the socket at once: no close frame, no TLS alert. */
+void              eit_websocket_abort            (EitWebsocket *self);
+
+/* After "closed": the peer's close code and reason, or the ones we sent when
+ * we closed first or refused a frame; 0 when it dropped without a frame. */
+gushort           eit_websocket_get_close_code   (EitWebsocket *self);
+const char       *eit_websocket_get_close_reason (EitWebsocket *self);
+gboolean          eit_websocket_get_closed_locally (EitWebsocket *self);
+
+/* Pings every interval_ms (0: never). */
+void              eit_websocket_set_keepalive_interval (EitWebsocket *self,
+                                                        guint         interval_ms);
+/* How long a close waits for the peer's close frame (default 5000 ms). */
+void              eit_websocket_set_close_timeout (EitWebsocket *self,
+                                                   guint         timeout_ms);
+
+/* Walks down wrapper streams (TLS, libsoup's, GIO's TCP wrapper) to the
+ * first of type; NULL if there is none. Not a new reference. */
+GIOStream        *eit_io_stream_find_base        (GIOStream *stream,
+                                                  GType      type);
+
+/* Signals:
+ *   "message" (const char *text, gsize len): one whole text message within
+ *             the size limit, valid UTF-8, NUL-terminated, valid only during
+ *             emission.
+ *   "pong"    (): a pong arrived.
+ *   "closed"  (): once, when the stream is closed. */
+
+G_END_DECLS
