@@ -105,7 +105,8 @@ set_tls_details (EitTransport *self,
   if (base == NULL)
     return;
   tls = G_TLS_CONNECTION (base);
-  self->tls_version = eit_tls_protocol_version_to_string (g_tls_connection_get_protocol_version (tls));
+  self->tls_version =
+    eit_tls_protocol_version_to_string (g_tls_connection_get_protocol_version (tls));
   g_free (self->tls_cipher);
   self->tls_cipher = g_tls_connection_get_ciphersuite_name (tls);
   g_free (self->peer_fingerprint);
@@ -461,8 +462,8 @@ handshake_cb (GObject      *source,
    * comes before the request, and so the token, is written. */
   certificate = g_tls_connection_get_peer_certificate (data->tls);
   if (certificate == NULL ||
-      !check_certificate (data, certificate, g_tls_connection_get_peer_certificate_errors (data->tls),
-                          &error))
+      !check_certificate (data, certificate,
+                          g_tls_connection_get_peer_certificate_errors (data->tls), &error))
     {
       if (error == NULL)
         error = g_error_new (EIT_ERROR, EIT_ERROR_TLS,
@@ -645,7 +646,8 @@ eit_transport_connect_async (const EitTransportOptions *options,
   if (options->origin != NULL && !is_visible_ascii (options->origin))
     {
       g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               _("the origin \"%s\" is not valid: write it as scheme://host[:port]"),
+                               _("the origin \"%s\" is not valid: write it as "
+                                 "scheme://host[:port]"),
                                options->origin);
       return;
     }

@@ -10,6 +10,9 @@
 
 /* Room made in the input buffer before each read: one TLS record's worth. */
 #define READ_ROOM (16 * 1024)
+/* Buffers above this are freed once empty, so an idle connection that once
+ * carried a large message does not keep its memory. */
+#define KEEP_BUFFER (256 * 1024)
 #define MAX_CONTROL_PAYLOAD 125
 /* A close frame carries at most 125 bytes: the 2-byte code and the reason. */
 #define MAX_CLOSE_REASON (MAX_CONTROL_PAYLOAD - 2)
@@ -175,7 +178,14 @@ flush (EitWebsocket *self)
     }
 
   self->out_start = 0;
-  g_byte_array_set_size (self->out, 0);
+  /* A large message leaves a large buffer: give it back. */
+  if (self->out->len > KEEP_BUFFER)
+    {
+      g_byte_array_unref (self->out);
+      self->out = g_byte_array_new ();
+    }
+  else
+    g_byte_array_set_size (self->out, 0);
   watch (self, G_IO_IN);
   if (self->shut_down_when_flushed)
     shut_down (self);
@@ -190,7 +200,7 @@ queue_frame (EitWebsocket *self,
   guint8 header[14];
   guint8 mask_bit = self->role == EIT_WEBSOCKET_ROLE_CLIENT ? 0x80 : 0;
   gsize header_len = 0;
-  guint offset;
+  gsize offset;
 
   header[header_len++] = 0x80 | opcode;
   if (len < 126)
@@ -404,7 +414,8 @@ handle_close (EitWebsocket *self,
         }
       if (!g_utf8_validate_len ((const char *) payload + 2, len - 2, NULL))
         {
-          refuse (self, EIT_CLOSE_INVALID_JSON, "the close reason is not valid UTF-8 or holds a NUL byte");
+          refuse (self, EIT_CLOSE_INVALID_JSON,
+                  "the close reason is not valid UTF-8 or holds a NUL byte");
           return;
         }
       reason = g_strndup ((const char *) payload + 2, len - 2);
@@ -431,7 +442,8 @@ emit_message (EitWebsocket *self,
 
   if (!g_utf8_validate_len ((const char *) text, len, NULL))
     {
-      refuse (self, EIT_CLOSE_INVALID_JSON, "a text message is not valid UTF-8 or holds a NUL byte");
+      refuse (self, EIT_CLOSE_INVALID_JSON,
+              "a text message is not valid UTF-8 or holds a NUL byte");
       return;
     }
 
@@ -646,7 +658,14 @@ process_input (EitWebsocket *self)
     }
 
   if (self->in_start == self->in_end)
-    self->in_start = self->in_end = 0;
+    {
+      self->in_start = self->in_end = 0;
+      if (self->in_size > KEEP_BUFFER)
+        {
+          g_clear_pointer (&self->in, g_free);
+          self->in_size = 0;
+        }
+    }
 }
 
 /* Room for at least READ_ROOM more bytes, or for the whole frame being

@@ -718,6 +718,34 @@ test_bad_token_is_config (Fixture       *f,
   g_assert_cmpuint (f->n_requests, ==, 0);
 }
 
+/* The origin and the URL's path go into the request as they are: line breaks
+ * there would smuggle headers in, so they are refused before connecting. */
+static void
+test_bad_header_values_are_config (Fixture       *f,
+                                   gconstpointer  data)
+{
+  EitTransportOptions options = pinned_options (f);
+  g_autofree char *url = g_strconcat (f->url, "a%0d%0aX-Injected:%201", NULL);
+  g_autoptr (GError) error = NULL;
+  EitTransport *client;
+
+  options.origin = "https://example.org\r\nX-Injected: 1";
+  g_assert_null (connect_client (f, &options, &error));
+  g_assert_error (error, EIT_ERROR, EIT_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "the origin"));
+  g_clear_error (&error);
+
+  g_assert_cmpuint (f->n_requests, ==, 0);
+
+  /* Percent-encoded, a path stays on its line, and the upgrade works. */
+  options.origin = NULL;
+  options.url = url;
+  client = connect_client (f, &options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->n_requests, ==, 1);
+  close_and_finalize_client (client);
+}
+
 /* A plaintext HTTP server: it answers whatever arrives, as many do. */
 static gboolean
 plain_incoming_cb (GSocketService    *service,
@@ -1089,6 +1117,7 @@ main (int   argc,
   ADD ("unauthorized", test_unauthorized);
   ADD ("refusals-mapped", test_refusals_mapped);
   ADD ("bad-token-is-config", test_bad_token_is_config);
+  ADD ("bad-header-values-are-config", test_bad_header_values_are_config);
   ADD ("not-tls", test_not_tls);
   ADD ("round-trip", test_round_trip);
   ADD ("ws-keepalive-pong", test_ws_keepalive_pong);
