@@ -483,7 +483,13 @@ handle_frame (EitWebsocket *self,
           self->fragmented = FALSE;
           g_byte_array_append (self->fragments, (const guint8 *) "", 1);
           emit_message (self, self->fragments->data, total);
-          g_byte_array_set_size (self->fragments, 0);
+          if (self->fragments->len > KEEP_BUFFER)
+            {
+              g_byte_array_unref (self->fragments);
+              self->fragments = g_byte_array_new ();
+            }
+          else
+            g_byte_array_set_size (self->fragments, 0);
         }
       return;
 
@@ -734,7 +740,9 @@ socket_source_dispatch (GSource     *source,
       g_source_set_ready_time (source, -1);
       process_input (self);
     }
-  if ((revents & G_IO_OUT) && self->out_retry != 0)
+  /* A hang-up or error shows whatever is watched: the write then fails and
+   * drops the connection, so nothing spins. */
+  if ((revents & (G_IO_OUT | G_IO_HUP | G_IO_ERR)) && self->out_retry != 0)
     flush (self);
   if (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))
     read_all (self);

@@ -47,6 +47,7 @@ struct _EitHubMonitor
   EitFlow          *counted_flow;   /* not a reference: compared only */
 
   gulong            message_handler;
+  gulong            sent_handler;
   gulong            transition_handler;
   gulong            config_handler;
 
@@ -188,6 +189,25 @@ message_cb (EitConnection *connection,
   eit_message_log_append_text (self->log, EIT_LOG_DIRECTION_IN, json, len);
 }
 
+/* Every message the connection accepted, whoever sent it (the composer, the
+ * demo hub's generator), so the log shows both halves of the conversation. */
+static void
+sent_cb (EitConnection *connection,
+         const char    *json,
+         gulong         len,
+         gpointer       user_data)
+{
+  EitHubMonitor *self = user_data;
+
+  /* In full mode the flow counts it (see eit_hub_monitor_sample()). */
+  if (eit_connection_get_mode (connection) != EIT_PROTOCOL_MODE_FULL)
+    {
+      self->metrics.messages_out++;
+      self->metrics.bytes_out += len;
+    }
+  eit_message_log_append_text (self->log, EIT_LOG_DIRECTION_OUT, json, len);
+}
+
 static void
 read_connection (EitHubMonitor *self)
 {
@@ -261,7 +281,7 @@ eit_hub_monitor_sample (EitHubMonitor *self)
 
   /* Outgoing traffic: the flow counts every application message sent
    * (the composer's and any other sender's); without a flow (base layer)
-   * eit_hub_monitor_send() counts. A new flow starts from zero. */
+   * sent_cb() counts. A new flow starts from zero. */
   if (m->have_flow)
     {
       EitFlow *flow = eit_connection_get_flow (self->connection);
@@ -407,6 +427,8 @@ eit_hub_monitor_constructed (GObject *object)
 
   self->message_handler = g_signal_connect (self->connection, "message",
                                             G_CALLBACK (message_cb), self);
+  self->sent_handler = g_signal_connect (self->connection, "sent",
+                                         G_CALLBACK (sent_cb), self);
   self->transition_handler = g_signal_connect (self->connection, "transition",
                                                G_CALLBACK (transition_cb), self);
   self->config_handler = g_signal_connect (self->config, "changed",
@@ -433,6 +455,7 @@ eit_hub_monitor_dispose (GObject *object)
   if (self->connection != NULL)
     {
       g_clear_signal_handler (&self->message_handler, self->connection);
+      g_clear_signal_handler (&self->sent_handler, self->connection);
       g_clear_signal_handler (&self->transition_handler, self->connection);
       eit_connection_disconnect (self->connection);
     }
@@ -670,17 +693,8 @@ eit_hub_monitor_send (EitHubMonitor *self,
   g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
-  if (!eit_connection_send (self->connection, json))
-    return FALSE;
-
-  /* In full mode the flow counts it (see eit_hub_monitor_sample()). */
-  if (eit_connection_get_mode (self->connection) != EIT_PROTOCOL_MODE_FULL)
-    {
-      self->metrics.messages_out++;
-      self->metrics.bytes_out += strlen (json);
-    }
-  eit_message_log_append_text (self->log, EIT_LOG_DIRECTION_OUT, json, strlen (json));
-  return TRUE;
+  /* sent_cb() counts and logs it, as it does any other sender's. */
+  return eit_connection_send (self->connection, json);
 }
 
 void

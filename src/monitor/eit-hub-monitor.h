@@ -81,8 +81,9 @@ const EitHubMetrics *eit_hub_monitor_get_metrics    (EitHubMonitor *self);
 void                 eit_hub_monitor_connect        (EitHubMonitor *self);
 void                 eit_hub_monitor_disconnect     (EitHubMonitor *self);
 void                 eit_hub_monitor_cycle_now      (EitHubMonitor *self);
-/* Sends one message and logs it as outgoing. FALSE when not connected, when
- * the text is not valid JSON or the send queue is full. */
+/* Sends one message. It is logged as outgoing like every message the
+ * connection accepts, whoever sends it. FALSE when not connected, when the
+ * text is not valid JSON or the send queue is full. */
 gboolean             eit_hub_monitor_send           (EitHubMonitor *self,
                                                      const char    *json);
 /* A token the user just typed (saved to the keyring by the editor). */

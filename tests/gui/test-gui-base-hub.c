@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A hub that speaks only the base layer (authenticated wss + JSON, like the
- * user's MVP hubs): the app connects, shows "Base layer only", and the
- * Back-off panel says why it has nothing to show. */
+ * user's MVP hubs): the app connects, shows "Base layer only", the
+ * Back-off panel says why it has nothing to show, and what is sent is
+ * counted and logged without a flow. */
 #include "config.h"
 
 #include <libsoup/soup.h>
@@ -160,6 +161,23 @@ base_hub_body (EitGuiTest *test)
   g_assert_true (eit_test_wait_until (
     g_list_model_get_n_items (eit_message_log_view_get_model (
       eit_traffic_page_get_log_view (eit_monitor_window_get_traffic_page (test->window)))) > 0, 3000));
+
+  /* Without a flow the monitor counts what is sent itself: a message sent
+   * by code other than the composer is counted and logged as outgoing. */
+  g_assert_cmpuint (m->messages_out, ==, 0);
+  g_assert_true (eit_connection_send (eit_hub_monitor_get_connection (monitor),
+                                      "{\"type\":\"base-out\"}"));
+  eit_hub_monitor_sample (monitor);
+  g_assert_cmpuint (m->messages_out, ==, 1);
+  g_assert_cmpuint (m->bytes_out, ==, strlen ("{\"type\":\"base-out\"}"));
+  {
+    GListModel *log = eit_message_log_get_model (eit_hub_monitor_get_log (monitor));
+    g_autoptr(EitLogEntry) newest = g_list_model_get_item (log, 0);
+
+    g_assert_nonnull (newest);
+    g_assert_cmpint (eit_log_entry_get_direction (newest), ==, EIT_LOG_DIRECTION_OUT);
+    g_assert_cmpstr (eit_log_entry_get_message_type (newest), ==, "base-out");
+  }
 
   eit_hub_store_remove (store, config);
   base_hub_free (hub);

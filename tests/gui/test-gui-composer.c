@@ -1,12 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The composer refuses text that is not valid JSON, shows the parse error
  * at its position (line, column, byte) and sends nothing; valid JSON is
- * sent and appears in the log as outgoing. */
+ * sent and appears in the log as outgoing, once. */
 #include "config.h"
 
 #include <string.h>
 
 #include "eit-gui-test.h"
+
+/* The outgoing messages of type in the log, after splicing in what is
+ * pending. The demo generator's own outgoing messages are of another type. */
+static guint
+count_out (EitMessageLog *log,
+           const char    *type)
+{
+  GListModel *model = eit_message_log_get_model (log);
+  guint n = 0;
+
+  eit_message_log_flush (log);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(EitLogEntry) e = g_list_model_get_item (model, i);
+      n += eit_log_entry_get_direction (e) == EIT_LOG_DIRECTION_OUT &&
+           g_strcmp0 (eit_log_entry_get_message_type (e), type) == 0;
+    }
+  return n;
+}
 
 static void
 composer_body (EitGuiTest *test)
@@ -20,13 +39,11 @@ composer_body (EitGuiTest *test)
   gsize offset = strstr (invalid, "\"to\"") - invalid;
   g_autofree char *expected = NULL;
   g_autofree char *shot = NULL;
-  guint64 appended;
 
   eit_monitor_window_show_view (test->window, "traffic");
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
 
   /* A missing comma: refused, with where. */
-  appended = eit_message_log_get_n_appended (log);
   eit_composer_set_text (composer, invalid);
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   g_assert_true (eit_composer_has_error (composer));
@@ -36,16 +53,7 @@ composer_body (EitGuiTest *test)
   g_assert_nonnull (strstr (eit_composer_get_status (composer), expected));
   g_assert_nonnull (strstr (eit_composer_get_status (composer), "Not sent"));
   eit_test_run_for (300);
-  g_assert_false (({
-    gboolean out = FALSE;
-    GListModel *model = eit_message_log_get_model (log);
-    eit_message_log_flush (log);
-    for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-      {
-        g_autoptr(EitLogEntry) e = g_list_model_get_item (model, i);
-        out |= eit_log_entry_get_direction (e) == EIT_LOG_DIRECTION_OUT;
-      }
-    out; }));
+  g_assert_cmpuint (count_out (log, "greeting"), ==, 0);
   shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "composer-invalid-json");
   g_clear_pointer (&shot, g_free);
 
@@ -69,20 +77,7 @@ composer_body (EitGuiTest *test)
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   g_assert_false (eit_composer_has_error (composer));
   g_assert_true (g_str_has_prefix (eit_composer_get_status (composer), "Sent at"));
-  g_assert_true (eit_test_wait_until (eit_message_log_get_n_appended (log) > appended, 2000));
-  eit_message_log_flush (log);
-  {
-    GListModel *model = eit_message_log_get_model (log);
-    gboolean found = FALSE;
-
-    for (guint i = 0; i < g_list_model_get_n_items (model) && !found; i++)
-      {
-        g_autoptr(EitLogEntry) e = g_list_model_get_item (model, i);
-        found = eit_log_entry_get_direction (e) == EIT_LOG_DIRECTION_OUT &&
-                g_strcmp0 (eit_log_entry_get_message_type (e), "greeting") == 0;
-      }
-    g_assert_true (found);
-  }
+  g_assert_cmpuint (count_out (log, "greeting"), ==, 1);
 
   /* Not connected: refused with what to do. */
   gtk_widget_activate_action (GTK_WIDGET (test->window), "win.disconnect", NULL);

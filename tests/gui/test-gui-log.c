@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live message log: filters by direction and type, text search, the
- * pretty-printed view of the selected message, and pause / resume. */
+ * pretty-printed view of the selected message, and pause / resume; every
+ * message the connection sends is logged as outgoing once, whoever sent it
+ * (the composer, the demo hub's generator, other code). */
 #include "config.h"
 
 #include <string.h>
@@ -45,6 +47,21 @@ contains (EitLogEntry   *entry,
   return strstr (eit_log_entry_get_text (entry), data) != NULL;
 }
 
+/* Whether some row the log view shows passes check. */
+static gboolean
+any_entry (GListModel *model,
+           gboolean  (*check) (EitLogEntry *entry, gconstpointer data),
+           gconstpointer data)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(EitLogEntry) entry = eit_message_log_view_dup_entry (view, i);
+      if (entry != NULL && check (entry, data))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gpointer
 first_item (GListModel *model)
 {
@@ -62,6 +79,7 @@ log_body (EitGuiTest *test)
   EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
   view = eit_traffic_page_get_log_view (page);
   EitComposer *composer = eit_traffic_page_get_composer (page);
+  EitMessageLog *log = eit_hub_monitor_get_log (monitor);
   GListModel *shown = eit_message_log_view_get_model (view);
   const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
   g_autofree char *shot = NULL;
@@ -74,10 +92,13 @@ log_body (EitGuiTest *test)
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
   g_assert_true (eit_test_wait_until (g_list_model_get_n_items (shown) >= 5, 8000));
 
-  /* One message of ours, so both directions are in the log. */
+  /* One message of ours. The demo generator's are outgoing too, so wait
+   * for this one itself: the view knows its type once it is spliced in. */
   eit_composer_set_text (composer, "{\"type\": \"log-test\", \"note\": \"needle-42\"}");
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   g_assert_false (eit_composer_has_error (composer));
+  g_assert_true (eit_test_wait_until (g_strv_contains (eit_message_log_get_types (log), "log-test"),
+                                      3000));
 
   /* Direction: outgoing only. */
   gtk_widget_activate_action (GTK_WIDGET (view), "log.direction", "s", "out");
@@ -132,10 +153,52 @@ log_body (EitGuiTest *test)
 }
 
 static void
+outgoing_body (EitGuiTest *test)
+{
+  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitConnection *connection = eit_hub_monitor_get_connection (monitor);
+  EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
+  GListModel *shown;
+  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  g_autofree char *shot = NULL;
+
+  view = eit_traffic_page_get_log_view (page);
+  shown = eit_message_log_view_get_model (view);
+  eit_monitor_window_show_view (test->window, "traffic");
+  g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
+
+  /* The demo generator sends its commands through the same connection:
+   * they are the outgoing half of the conversation. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.direction", "s", "out");
+  g_assert_true (eit_test_wait_until (any_entry (shown, is_type, "command"), 5000));
+  g_assert_true (all_entries (shown, is_direction, GINT_TO_POINTER (EIT_LOG_DIRECTION_OUT)));
+
+  /* Code that is not the composer sends: logged as outgoing, once, with
+   * both directions shown; a few more frames add no second copy. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.direction", "s", "all");
+  eit_message_log_view_set_search (view, "sent-by-code-7");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 0);
+  g_assert_true (eit_connection_send (connection, "{\"type\":\"direct\",\"note\":\"sent-by-code-7\"}"));
+  g_assert_true (eit_test_wait_until (g_list_model_get_n_items (shown) > 0, 3000));
+  eit_gui_test_wait_frames (GTK_WIDGET (test->window), 5, 2000);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  g_assert_true (all_entries (shown, is_direction, GINT_TO_POINTER (EIT_LOG_DIRECTION_OUT)));
+  g_assert_true (all_entries (shown, is_type, "direct"));
+  shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "log-outgoing-direct");
+}
+
+static void
 test_log (void)
 {
   eit_gui_test_reset_settings ();
   eit_gui_test_run (log_body, NULL);
+}
+
+static void
+test_outgoing (void)
+{
+  eit_gui_test_reset_settings ();
+  eit_gui_test_run (outgoing_body, NULL);
 }
 
 int
@@ -145,6 +208,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/gui/log/filter-search-pause", test_log);
+  g_test_add_func ("/gui/log/outgoing-from-any-sender", test_outgoing);
 
   return g_test_run ();
 }
