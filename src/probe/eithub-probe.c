@@ -36,8 +36,9 @@ enum {
 #define SEND_BATCH 64
 /* After the last message: how long acknowledgements or echoes may take. */
 #define DRAIN_TIMEOUT_MS 10000
-/* The base layer has no acknowledgements and libsoup sends a close frame
- * ahead of queued data, so an open loop waits this long before closing. */
+/* The base layer has no acknowledgements, so an open loop cannot know when
+ * the hub has had and answered everything: it waits this long after its
+ * last send before closing. */
 #define BASE_DRAIN_MS 500
 
 /* Round trips go into a log-scale histogram (1 % wide buckets from 1 µs to
