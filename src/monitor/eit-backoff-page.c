@@ -43,6 +43,7 @@ struct _EitBackoffPage
   GtkStack      *stack;
   AdwStatusPage *status_page;
   GtkFlowBox    *cards;
+  GtkBox        *charts_box;
   EitChart      *rtt_chart;
   EitChart      *credit_chart;
 
@@ -201,18 +202,22 @@ build_cards (EitBackoffPage *self)
       gtk_accessible_update_property (GTK_ACCESSIBLE (box),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, _(cards[i].title),
                                       -1);
+      /* Titles and values wrap, and details start narrow, so two cards
+       * still fit side by side in a 360 px window. */
       gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_label_set_wrap (GTK_LABEL (title), TRUE);
       gtk_widget_add_css_class (title, "caption-heading");
       gtk_widget_add_css_class (title, "dim-label");
       gtk_label_set_xalign (GTK_LABEL (value), 0);
       gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+      gtk_label_set_wrap (GTK_LABEL (value), TRUE);
       gtk_widget_add_css_class (value, "title-3");
       gtk_widget_add_css_class (value, "numeric");
       gtk_label_set_xalign (GTK_LABEL (detail), 0);
       gtk_label_set_wrap (GTK_LABEL (detail), TRUE);
       gtk_label_set_wrap_mode (GTK_LABEL (detail), PANGO_WRAP_WORD_CHAR);
       gtk_label_set_lines (GTK_LABEL (detail), 3);
-      gtk_label_set_width_chars (GTK_LABEL (detail), 18);
+      gtk_label_set_width_chars (GTK_LABEL (detail), 12);
       gtk_label_set_max_width_chars (GTK_LABEL (detail), 26);
       gtk_widget_add_css_class (detail, "caption");
       gtk_widget_add_css_class (detail, "dim-label");
@@ -265,6 +270,7 @@ eit_backoff_page_class_init (EitBackoffPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, stack);
   gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, cards);
+  gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, charts_box);
   gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, rtt_chart);
   gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, credit_chart);
 }
@@ -319,6 +325,24 @@ eit_backoff_page_set_window (EitBackoffPage *self,
   g_return_if_fail (EIT_IS_BACKOFF_PAGE (self));
   eit_chart_set_window (self->rtt_chart, seconds);
   eit_chart_set_window (self->credit_chart, seconds);
+}
+
+void
+eit_backoff_page_set_narrow (EitBackoffPage *self,
+                             gboolean        narrow)
+{
+  g_return_if_fail (EIT_IS_BACKOFF_PAGE (self));
+
+  /* Side by side, each chart would be too thin to read. */
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->charts_box),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+}
+
+gboolean
+eit_backoff_page_get_narrow (EitBackoffPage *self)
+{
+  g_return_val_if_fail (EIT_IS_BACKOFF_PAGE (self), FALSE);
+  return gtk_orientable_get_orientation (GTK_ORIENTABLE (self->charts_box)) == GTK_ORIENTATION_VERTICAL;
 }
 
 gboolean

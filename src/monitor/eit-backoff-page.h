@@ -17,6 +17,10 @@ void        eit_backoff_page_set_monitor (EitBackoffPage *self,
                                           EitHubMonitor  *monitor);
 void        eit_backoff_page_set_window  (EitBackoffPage *self,
                                           guint           seconds);
+/* A narrow window stacks the charts instead of placing them side by side. */
+void        eit_backoff_page_set_narrow  (EitBackoffPage *self,
+                                          gboolean        narrow);
+gboolean    eit_backoff_page_get_narrow  (EitBackoffPage *self);
 /* TRUE when the metrics are shown; FALSE when the panel explains why not. */
 gboolean    eit_backoff_page_is_active   (EitBackoffPage *self);
 const char *eit_backoff_page_get_inactive_reason (EitBackoffPage *self);

@@ -36,6 +36,11 @@ typedef enum {
 
 typedef enum { GROUP_CONNECTION, GROUP_LAYERS, GROUP_SECURITY } Group;
 
+/* The narrowest a monospace value wraps to: a client instance on one line;
+ * half that in a narrow window, so the row's title keeps room. */
+#define MONOSPACE_CHARS 32
+#define MONOSPACE_CHARS_NARROW 16
+
 /* How a row shows its value: a label at the end, or the row's subtitle
  * (for sentences). */
 typedef enum { VALUE_SUFFIX, VALUE_SUBTITLE, VALUE_MONOSPACE } ValueStyle;
@@ -338,7 +343,7 @@ build_rows (EitConnectionPage *self)
               /* Identifiers and fingerprints are shown in full, wrapped. */
               gtk_label_set_wrap (GTK_LABEL (label), TRUE);
               gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_CHAR);
-              gtk_label_set_width_chars (GTK_LABEL (label), 32);
+              gtk_label_set_width_chars (GTK_LABEL (label), MONOSPACE_CHARS);
               gtk_label_set_max_width_chars (GTK_LABEL (label), 36);
             }
           else
@@ -476,6 +481,17 @@ eit_connection_page_set_window (EitConnectionPage *self,
 {
   g_return_if_fail (EIT_IS_CONNECTION_PAGE (self));
   eit_state_band_set_window (self->state_band, seconds);
+}
+
+void
+eit_connection_page_set_narrow (EitConnectionPage *self,
+                                gboolean           narrow)
+{
+  g_return_if_fail (EIT_IS_CONNECTION_PAGE (self));
+
+  for (guint i = 0; i < N_ROWS; i++)
+    if (rows[i].style == VALUE_MONOSPACE)
+      gtk_label_set_width_chars (self->row_labels[i], narrow ? MONOSPACE_CHARS_NARROW : MONOSPACE_CHARS);
 }
 
 const char *

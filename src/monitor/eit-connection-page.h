@@ -17,6 +17,9 @@ void        eit_connection_page_set_monitor (EitConnectionPage *self,
                                              EitHubMonitor     *monitor);
 void        eit_connection_page_set_window  (EitConnectionPage *self,
                                              guint              seconds);
+/* A narrow window wraps identifiers and fingerprints into more lines. */
+void        eit_connection_page_set_narrow  (EitConnectionPage *self,
+                                             gboolean           narrow);
 const char *eit_connection_page_get_state_text (EitConnectionPage *self);
 /* "Retrying in 1.2 s" while backing off; "" otherwise. */
 const char *eit_connection_page_get_countdown_text (EitConnectionPage *self);

@@ -51,6 +51,7 @@ struct _EitMessageLogView
   EitLogEntry        *selected_entry; /* what the user selected */
   gulong              contents_handler;
   gboolean            moving_selection;
+  gboolean            syncing_types;   /* rebuild_types() at work */
   gboolean            scrolled_away;
   gboolean            stale_cells;
 
@@ -146,6 +147,11 @@ pending_cb (EitMessageLogView *self)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), flush_tick_cb, NULL, NULL);
 }
 
+/* Lists the types the log has seen, and the chosen one even before any
+ * message of it arrived (log.type may ask ahead), and selects the chosen
+ * one. Only the items from the first difference on are replaced, so a new
+ * type leaves the selected item alone; while the model changes, the
+ * dropdown's passing selections are not taken as the user's choice. */
 static void
 rebuild_types (EitMessageLogView *self)
 {
@@ -153,13 +159,27 @@ rebuild_types (EitMessageLogView *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->type_list));
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) items = NULL;
+  guint same = 0, chosen = 0;
 
   g_strv_builder_add (builder, _("All types"));
   for (guint i = 0; types != NULL && types[i] != NULL; i++)
     g_strv_builder_add (builder, types[i]);
+  if (self->type[0] != '\0' && (types == NULL || !g_strv_contains (types, self->type)))
+    g_strv_builder_add (builder, self->type);
   items = g_strv_builder_end (builder);
-  gtk_string_list_splice (self->type_list, 0, n, (const char * const *) items);
-  gtk_drop_down_set_selected (self->type_dropdown, 0);
+
+  while (same < n && items[same] != NULL &&
+         g_strcmp0 (gtk_string_list_get_string (self->type_list, same), items[same]) == 0)
+    same++;
+  for (guint i = 1; self->type[0] != '\0' && items[i] != NULL; i++)
+    if (g_strcmp0 (items[i], self->type) == 0)
+      chosen = i;
+
+  self->syncing_types = TRUE;
+  if (same < n || items[same] != NULL)
+    gtk_string_list_splice (self->type_list, same, n - same, (const char * const *) items + same);
+  gtk_drop_down_set_selected (self->type_dropdown, chosen);
+  self->syncing_types = FALSE;
 }
 
 static void
@@ -167,7 +187,7 @@ type_added_cb (EitMessageLog     *log,
                const char        *type,
                EitMessageLogView *self)
 {
-  gtk_string_list_append (self->type_list, type);
+  rebuild_types (self);
 }
 
 static void
@@ -404,19 +424,13 @@ static void
 set_type (EitMessageLogView *self,
           const char        *type)
 {
-  guint n;
-
   if (type == NULL)
     type = "";
   if (g_strcmp0 (self->type, type) == 0)
     return;
 
   set_string (&self->type, type);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->type_list));
-  gtk_drop_down_set_selected (self->type_dropdown, 0);
-  for (guint i = 1; type[0] != '\0' && i < n; i++)
-    if (g_strcmp0 (gtk_string_list_get_string (self->type_list, i), type) == 0)
-      gtk_drop_down_set_selected (self->type_dropdown, i);
+  rebuild_types (self);
   refilter (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPE]);
 }
@@ -475,6 +489,8 @@ type_selected_cb (GtkDropDown       *dropdown,
 {
   guint selected = gtk_drop_down_get_selected (dropdown);
 
+  if (self->syncing_types)
+    return;
   if (selected == 0 || selected == GTK_INVALID_LIST_POSITION)
     set_type (self, "");
   else
@@ -735,8 +751,9 @@ eit_message_log_view_set_monitor (EitMessageLogView *self,
   if (self->slots != NULL)
     eit_log_slot_model_set_source (self->slots,
                                    self->log != NULL ? eit_message_log_get_model (self->log) : NULL);
-  rebuild_types (self);
+  /* Another hub's types: its own list, and no filter carried over. */
   set_type (self, "");
+  rebuild_types (self);
   show_entry (self, NULL);
   update_count (self);
   if (self->log != NULL && eit_message_log_get_n_pending (self->log) > 0)

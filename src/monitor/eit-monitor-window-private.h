@@ -15,9 +15,10 @@ struct _EitMonitorWindow
   AdwLeaflet            *leaflet;
   GtkListBox            *hub_list;
   AdwViewSwitcherTitle  *switcher_title;
-  GtkWidget             *connect_button;
-  GtkWidget             *disconnect_button;
+  GtkWidget             *connect_squeezer;
+  GtkWidget             *disconnect_squeezer;
   GtkRevealer           *demo_revealer;
+  GtkWidget             *demo_banner;
   GtkStack              *content_stack;
   AdwStatusPage         *empty_page;
   AdwViewStack          *view_stack;

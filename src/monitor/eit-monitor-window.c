@@ -56,10 +56,28 @@ update_header (EitMonitorWindow *self)
       self->shown_state = m->state;
       adw_view_switcher_title_set_subtitle (self->switcher_title,
                                             eit_connection_state_get_label (m->state));
-      gtk_widget_set_visible (self->connect_button, offline);
-      gtk_widget_set_visible (self->disconnect_button, !offline);
+      gtk_widget_set_visible (self->connect_squeezer, offline);
+      gtk_widget_set_visible (self->disconnect_squeezer, !offline);
       eit_monitor_window_update_actions (self);
     }
+}
+
+/* The header gives its view switcher up to the bottom bar once it no
+ * longer fits (the libadwaita 1.2 way to tell a narrow window); the banner
+ * and the pages switch to their narrow layouts at the same point. */
+static void
+narrow_changed_cb (EitMonitorWindow *self)
+{
+  gboolean narrow = adw_view_switcher_title_get_title_visible (self->switcher_title);
+
+  if (narrow)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "narrow");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "narrow");
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->demo_banner),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  eit_connection_page_set_narrow (self->connection_page, narrow);
+  eit_backoff_page_set_narrow (self->backoff_page, narrow);
 }
 
 static void
@@ -285,9 +303,10 @@ eit_monitor_window_class_init (EitMonitorWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, hub_list);
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, switcher_title);
-  gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, connect_button);
-  gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, disconnect_button);
+  gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, connect_squeezer);
+  gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, disconnect_squeezer);
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, demo_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, demo_banner);
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, view_stack);
@@ -303,6 +322,8 @@ eit_monitor_window_init (EitMonitorWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->hub_list, "row-selected", G_CALLBACK (row_selected_cb), self);
   g_signal_connect (self->hub_list, "row-activated", G_CALLBACK (row_activated_cb), self);
+  g_signal_connect_swapped (self->switcher_title, "notify::title-visible",
+                            G_CALLBACK (narrow_changed_cb), self);
 }
 
 EitMonitorWindow *

@@ -62,6 +62,49 @@ any_entry (GListModel *model,
   return FALSE;
 }
 
+static GtkDropDown *
+type_dropdown (void)
+{
+  return GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (view), EIT_TYPE_MESSAGE_LOG_VIEW,
+                                                       "type_dropdown"));
+}
+
+/* What the type dropdown shows. */
+static const char *
+shown_type (void)
+{
+  GtkStringObject *item = gtk_drop_down_get_selected_item (type_dropdown ());
+
+  return item != NULL ? gtk_string_object_get_string (item) : NULL;
+}
+
+/* How often the type dropdown lists type; position: where, last. */
+static guint
+times_listed (const char *type,
+              guint      *position)
+{
+  GListModel *types = gtk_drop_down_get_model (type_dropdown ());
+  guint times = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (types); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (types), i), type) == 0)
+      {
+        times++;
+        if (position != NULL)
+          *position = i;
+      }
+  return times;
+}
+
+static char *
+dup_view_type (void)
+{
+  char *type = NULL;
+
+  g_object_get (view, "type", &type, NULL);
+  return type;
+}
+
 static gpointer
 first_item (GListModel *model)
 {
@@ -187,6 +230,79 @@ outgoing_body (EitGuiTest *test)
   shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "log-outgoing-direct");
 }
 
+/* A type filter asked for before any message of that type arrived holds:
+ * nothing is shown until such messages come, then exactly those, and types
+ * that arrive later do not reset it. */
+static void
+type_ahead_body (EitGuiTest *test)
+{
+  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitConnection *connection = eit_hub_monitor_get_connection (monitor);
+  EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
+  EitMessageLog *log = eit_hub_monitor_get_log (monitor);
+  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  GListModel *shown;
+  g_autofree char *type = NULL;
+  g_autofree char *shot = NULL;
+  guint position = 0;
+
+  view = eit_traffic_page_get_log_view (page);
+  shown = eit_message_log_view_get_model (view);
+  eit_monitor_window_show_view (test->window, "traffic");
+  g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
+  g_assert_true (eit_test_wait_until (g_list_model_get_n_items (shown) >= 5, 8000));
+
+  /* From all types to one nobody has sent yet. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.type", "s", "early-bird");
+  type = dup_view_type ();
+  g_assert_cmpstr (type, ==, "early-bird");
+  g_clear_pointer (&type, g_free);
+  g_assert_cmpstr (shown_type (), ==, "early-bird");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 0);
+  eit_gui_test_wait_frames (GTK_WIDGET (test->window), 5, 2000);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 0);
+
+  /* Its first message is the one row, and the type is listed once. */
+  g_assert_true (eit_connection_send (connection, "{\"type\":\"early-bird\",\"note\":\"first\"}"));
+  g_assert_true (eit_test_wait_until (g_list_model_get_n_items (shown) > 0, 3000));
+  eit_gui_test_wait_frames (GTK_WIDGET (test->window), 5, 2000);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  g_assert_true (all_entries (shown, is_type, "early-bird"));
+  g_assert_cmpstr (shown_type (), ==, "early-bird");
+  g_assert_cmpuint (times_listed ("early-bird", NULL), ==, 1);
+
+  /* Other new types join the dropdown without resetting the filter. */
+  g_assert_true (eit_connection_send (connection, "{\"type\":\"late-comer\"}"));
+  g_assert_true (eit_test_wait_until (g_strv_contains (eit_message_log_get_types (log), "late-comer"),
+                                      3000));
+  eit_gui_test_wait_frames (GTK_WIDGET (test->window), 5, 2000);
+  g_assert_cmpuint (times_listed ("late-comer", NULL), ==, 1);
+  type = dup_view_type ();
+  g_assert_cmpstr (type, ==, "early-bird");
+  g_clear_pointer (&type, g_free);
+  g_assert_cmpstr (shown_type (), ==, "early-bird");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  g_assert_true (all_entries (shown, is_type, "early-bird"));
+
+  /* From a listed type to another unsent one. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "log.type", "s", "night-owl");
+  type = dup_view_type ();
+  g_assert_cmpstr (type, ==, "night-owl");
+  g_assert_cmpstr (shown_type (), ==, "night-owl");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 0);
+  shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "log-type-ahead");
+
+  /* Picked in the dropdown instead, before any arrived: no longer listed. */
+  g_clear_pointer (&type, g_free);
+  g_assert_cmpuint (times_listed ("early-bird", &position), ==, 1);
+  gtk_drop_down_set_selected (type_dropdown (), position);
+  type = dup_view_type ();
+  g_assert_cmpstr (type, ==, "early-bird");
+  g_assert_cmpstr (shown_type (), ==, "early-bird");
+  g_assert_cmpuint (times_listed ("night-owl", NULL), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+}
+
 static void
 test_log (void)
 {
@@ -201,6 +317,13 @@ test_outgoing (void)
   eit_gui_test_run (outgoing_body, NULL);
 }
 
+static void
+test_type_ahead (void)
+{
+  eit_gui_test_reset_settings ();
+  eit_gui_test_run (type_ahead_body, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -209,6 +332,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/log/filter-search-pause", test_log);
   g_test_add_func ("/gui/log/outgoing-from-any-sender", test_outgoing);
+  g_test_add_func ("/gui/log/type-before-first-message", test_type_ahead);
 
   return g_test_run ();
 }
