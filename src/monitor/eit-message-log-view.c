@@ -12,6 +12,77 @@
 #define SUMMARY_CHARS 160
 #define FLUSH_RATE 30
 
+/* The toolbar's margins and spacing, those of the box it used to be. */
+#define TOOLBAR_MARGIN_X 12
+#define TOOLBAR_MARGIN_Y 6
+#define TOOLBAR_SPACING 6
+/* The toolbar keeps one row while the search entry gets this much in it. */
+#define SEARCH_ONE_ROW_WIDTH 120
+/* Header and three rows and a half: the table's room below a toolbar in
+ * two rows. */
+#define BODY_COMFORT_HEIGHT 112
+/* The detail beside the table, and the room the table needs beside it
+ * (both as before); in a narrower log the detail takes the table's place. */
+#define DETAIL_WIDTH 260
+#define SIDE_BY_SIDE_WIDTH (360 + DETAIL_WIDTH)
+/* The narrowest table, with the compact columns (a phone). Narrower than
+ * FULL_COLUMNS_WIDTH, the table drops the size column and the time its
+ * milliseconds, so the message keeps some room. */
+#define TABLE_MIN_WIDTH 300
+#define FULL_COLUMNS_WIDTH 520
+#define TIME_WIDTH 104
+#define TIME_WIDTH_COMPACT 76
+#define SIZE_WIDTH 64
+
+typedef enum {
+  TOOL_TITLE,
+  TOOL_PAUSE,
+  TOOL_DIRECTION,
+  TOOL_TYPE,
+  TOOL_FILTER,
+  TOOL_SEARCH,
+  TOOL_COUNT,
+  TOOL_CLEAR,
+  N_TOOLS
+} Tool;
+
+/* A row of the toolbar: its tools in reading order, and the one that takes
+ * the room the others leave. */
+typedef struct {
+  const Tool *tools;
+  guint       n_tools;
+  Tool        filler;
+} ToolRow;
+
+static const Tool one_row_tools[] = {
+  TOOL_TITLE, TOOL_PAUSE, TOOL_DIRECTION, TOOL_TYPE, TOOL_SEARCH, TOOL_COUNT, TOOL_CLEAR,
+};
+/* In two rows the filters and the count go below, and the search entry
+ * gets the first row's spare room. */
+static const Tool first_row_tools[] = { TOOL_TITLE, TOOL_PAUSE, TOOL_SEARCH, TOOL_CLEAR };
+static const Tool second_row_tools[] = { TOOL_DIRECTION, TOOL_TYPE, TOOL_COUNT };
+/* Where two rows would leave the table too little height: the filters in
+ * a menu, no count, and no title either if the search entry needs its room
+ * (a phone). */
+static const Tool titled_compact_row_tools[] = {
+  TOOL_TITLE, TOOL_PAUSE, TOOL_FILTER, TOOL_SEARCH, TOOL_CLEAR,
+};
+static const Tool compact_row_tools[] = { TOOL_PAUSE, TOOL_FILTER, TOOL_SEARCH, TOOL_CLEAR };
+
+static const ToolRow one_row = { one_row_tools, G_N_ELEMENTS (one_row_tools), TOOL_SEARCH };
+static const ToolRow first_row = { first_row_tools, G_N_ELEMENTS (first_row_tools), TOOL_SEARCH };
+static const ToolRow second_row = { second_row_tools, G_N_ELEMENTS (second_row_tools), TOOL_COUNT };
+static const ToolRow titled_compact_row = {
+  titled_compact_row_tools, G_N_ELEMENTS (titled_compact_row_tools), TOOL_SEARCH
+};
+static const ToolRow compact_row = { compact_row_tools, G_N_ELEMENTS (compact_row_tools), TOOL_SEARCH };
+
+/* The toolbar's layouts: their rows, top to bottom. */
+static const ToolRow *const one_row_layout[] = { &one_row, NULL };
+static const ToolRow *const two_row_layout[] = { &first_row, &second_row, NULL };
+static const ToolRow *const titled_compact_layout[] = { &titled_compact_row, NULL };
+static const ToolRow *const compact_layout[] = { &compact_row, NULL };
+
 typedef enum {
   COLUMN_TIME,
   COLUMN_DIRECTION,
@@ -24,20 +95,32 @@ struct _EitMessageLogView
 {
   GtkWidget           parent_instance;
 
+  GtkWidget          *title_label;
   GtkToggleButton    *pause_button;
   GtkDropDown        *direction_dropdown;
   GtkDropDown        *type_dropdown;
   GtkStringList      *type_list;
+  GtkWidget          *filter_button;
+  GMenu              *type_section;    /* of the filter menu */
   GtkSearchEntry     *search_entry;
-  GtkLabel           *count_label;
+  GtkInscription     *count_label;
+  GtkWidget          *clear_button;
+  GtkWidget          *tools[N_TOOLS];
+  GtkPaned           *paned;
+  GtkWidget          *table_scroller;
   GtkColumnView      *column_view;
   GtkColumnViewColumn *time_column;
   GtkColumnViewColumn *direction_column;
   GtkColumnViewColumn *type_column;
   GtkColumnViewColumn *size_column;
   GtkColumnViewColumn *summary_column;
+  GtkWidget          *detail_box;
+  GtkWidget          *close_detail_button;
   GtkStack           *detail_stack;
   GtkTextView        *detail_view;
+  gboolean            side_by_side;    /* the detail beside the table */
+  gboolean            compact_columns;
+  gboolean            allocating;      /* size_allocate() at work */
 
   EitHubMonitor      *monitor;
   EitMessageLog      *log;
@@ -114,9 +197,7 @@ update_count (EitMessageLogView *self)
     text = g_strdup_printf (_("Paused · %u shown"), shown);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u shown", "%u shown", shown), shown);
-  /* A label's new text means a new layout for the whole window. */
-  if (g_strcmp0 (gtk_label_get_text (self->count_label), text) != 0)
-    gtk_label_set_text (self->count_label, text);
+  gtk_inscription_set_text (self->count_label, text);
 }
 
 static gboolean
@@ -145,6 +226,25 @@ pending_cb (EitMessageLogView *self)
 {
   if (self->tick_id == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), flush_tick_cb, NULL, NULL);
+}
+
+/* The filter menu's types: the dropdown's, as log.type radio items. */
+static void
+rebuild_type_section (EitMessageLogView *self,
+                      const char *const *items)
+{
+  g_menu_remove_all (self->type_section);
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = NULL;
+      g_auto(GStrv) parts = g_strsplit (items[i], "_", -1);
+      /* A menu label takes "_" for a mnemonic. */
+      g_autofree char *label = g_strjoinv ("__", parts);
+
+      item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target (item, "log.type", "s", i == 0 ? "" : items[i]);
+      g_menu_append_item (self->type_section, item);
+    }
 }
 
 /* Lists the types the log has seen, and the chosen one even before any
@@ -177,7 +277,10 @@ rebuild_types (EitMessageLogView *self)
 
   self->syncing_types = TRUE;
   if (same < n || items[same] != NULL)
-    gtk_string_list_splice (self->type_list, same, n - same, (const char * const *) items + same);
+    {
+      gtk_string_list_splice (self->type_list, same, n - same, (const char * const *) items + same);
+      rebuild_type_section (self, (const char * const *) items);
+    }
   gtk_drop_down_set_selected (self->type_dropdown, chosen);
   self->syncing_types = FALSE;
 }
@@ -190,6 +293,29 @@ type_added_cb (EitMessageLog     *log,
   rebuild_types (self);
 }
 
+/* Beside the table the detail is always there; in the table's place only
+ * while it shows a message, with a button back to the table. Keyboard
+ * focus moves along with the part it was in. */
+static void
+update_detail_place (EitMessageLogView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  gboolean message = g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack), "message") == 0;
+  gboolean in_place = !self->side_by_side && message;
+
+  gtk_widget_set_visible (self->close_detail_button, !self->side_by_side);
+  gtk_widget_set_visible (self->detail_box, self->side_by_side || message);
+  gtk_widget_set_visible (self->table_scroller, !in_place);
+
+  if (focus == NULL)
+    return;
+  if (in_place && gtk_widget_is_ancestor (focus, self->table_scroller))
+    gtk_widget_grab_focus (self->close_detail_button);
+  else if (!in_place && focus == self->close_detail_button)
+    gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
 static void
 show_entry (EitMessageLogView *self,
             EitLogEntry       *entry)
@@ -200,6 +326,7 @@ show_entry (EitMessageLogView *self,
   if (entry == NULL)
     {
       gtk_stack_set_visible_child_name (self->detail_stack, "empty");
+      update_detail_place (self);
       return;
     }
 
@@ -215,6 +342,7 @@ show_entry (EitMessageLogView *self,
   else
     gtk_text_buffer_set_text (buffer, pretty, -1);
   gtk_stack_set_visible_child_name (self->detail_stack, "message");
+  update_detail_place (self);
 }
 
 static void
@@ -236,7 +364,8 @@ selection_changed_cb (GtkSingleSelection *selection,
 }
 
 static void
-set_cell_text (GtkListItem *item)
+set_cell_text (EitMessageLogView *self,
+               GtkListItem       *item)
 {
   int column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (item), "eit-column"));
   EitLogSlot *slot = gtk_list_item_get_item (item);
@@ -250,6 +379,8 @@ set_cell_text (GtkListItem *item)
         {
         case COLUMN_TIME:
           text = eit_format_clock (eit_log_entry_get_time (entry));
+          if (self->compact_columns)
+            text[8] = '\0';  /* HH:MM:SS */
           break;
         case COLUMN_DIRECTION:
           text = g_strdup (eit_log_entry_get_direction (entry) == EIT_LOG_DIRECTION_IN
@@ -312,7 +443,7 @@ refresh_cells (EitMessageLogView *self,
       guint position = gtk_list_item_get_position (item);
 
       if (position >= first && position <= last)
-        set_cell_text (item);
+        set_cell_text (self, item);
     }
   self->stale_cells = !all;
 }
@@ -357,7 +488,12 @@ setup_cb (GtkSignalListItemFactory *factory,
   if (column == COLUMN_TIME || column == COLUMN_SIZE)
     gtk_widget_add_css_class (label, "numeric");
   if (column == COLUMN_SUMMARY)
-    gtk_widget_add_css_class (label, "monospace");
+    {
+      gtk_widget_add_css_class (label, "monospace");
+      /* Cut at the column's edge, not at the last word that fits. */
+      gtk_inscription_set_wrap_mode (GTK_INSCRIPTION (label), PANGO_WRAP_CHAR);
+      gtk_inscription_set_text_overflow (GTK_INSCRIPTION (label), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+    }
   gtk_list_item_set_child (item, label);
   g_object_set_data (G_OBJECT (item), "eit-column", GINT_TO_POINTER (column));
 }
@@ -368,7 +504,7 @@ bind_cb (GtkSignalListItemFactory *factory,
          EitMessageLogView        *self)
 {
   g_ptr_array_add (self->bound, item);
-  set_cell_text (item);
+  set_cell_text (self, item);
 }
 
 static void
@@ -391,6 +527,97 @@ setup_column (EitMessageLogView   *self,
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
   gtk_column_view_column_set_factory (column, factory);
   g_object_unref (factory);
+}
+
+/* The dropdowns' factories. In the button the label ellipsizes, so a long
+ * type name or a narrow toolbar shrinks the dropdown instead of widening
+ * the log; the popup lists the items whole, with a check mark at the
+ * chosen one, as GTK's own factory does. */
+static void
+button_item_setup_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item,
+                      gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+button_item_bind_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
+{
+  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)),
+                       gtk_string_object_get_string (gtk_list_item_get_item (item)));
+}
+
+static void
+popup_item_setup_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), g_object_new (GTK_TYPE_IMAGE,
+                                               "icon-name", "object-select-symbolic",
+                                               "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                               NULL));
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+popup_check_cb (GtkDropDown *dropdown,
+                GParamSpec  *pspec,
+                GtkListItem *item)
+{
+  GtkWidget *check = gtk_widget_get_last_child (gtk_list_item_get_child (item));
+
+  gtk_widget_set_opacity (check, gtk_drop_down_get_selected_item (dropdown) ==
+                                 gtk_list_item_get_item (item) ? 1.0 : 0.0);
+}
+
+static void
+popup_item_bind_cb (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    GtkDropDown              *dropdown)
+{
+  GtkWidget *label = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+
+  gtk_label_set_label (GTK_LABEL (label),
+                       gtk_string_object_get_string (gtk_list_item_get_item (item)));
+  g_signal_connect (dropdown, "notify::selected-item", G_CALLBACK (popup_check_cb), item);
+  popup_check_cb (dropdown, NULL, item);
+}
+
+static void
+popup_item_unbind_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item,
+                      GtkDropDown              *dropdown)
+{
+  g_signal_handlers_disconnect_by_func (dropdown, popup_check_cb, item);
+}
+
+static void
+setup_dropdown (GtkDropDown *dropdown)
+{
+  GtkListItemFactory *button = gtk_signal_list_item_factory_new ();
+  GtkListItemFactory *popup = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (button, "setup", G_CALLBACK (button_item_setup_cb), NULL);
+  g_signal_connect (button, "bind", G_CALLBACK (button_item_bind_cb), NULL);
+  g_signal_connect (popup, "setup", G_CALLBACK (popup_item_setup_cb), NULL);
+  g_signal_connect (popup, "bind", G_CALLBACK (popup_item_bind_cb), dropdown);
+  g_signal_connect (popup, "unbind", G_CALLBACK (popup_item_unbind_cb), dropdown);
+  gtk_drop_down_set_factory (dropdown, button);
+  gtk_drop_down_set_list_factory (dropdown, popup);
+  g_object_unref (button);
+  g_object_unref (popup);
 }
 
 static void
@@ -524,6 +751,286 @@ search_action (GtkWidget  *widget,
   eit_message_log_view_focus_search (EIT_MESSAGE_LOG_VIEW (widget));
 }
 
+/* The columns for the table's width; TRUE if they changed. Switching
+ * rebinds the rows GTK keeps once, for the time's new form; nothing per
+ * row depends on the width. */
+static gboolean
+update_columns (EitMessageLogView *self)
+{
+  int width = self->side_by_side ? gtk_paned_get_position (self->paned)
+                                 : gtk_widget_get_width (GTK_WIDGET (self));
+  gboolean compact = width < FULL_COLUMNS_WIDTH;
+
+  if (compact == self->compact_columns)
+    return FALSE;
+  self->compact_columns = compact;
+  gtk_column_view_column_set_visible (self->size_column, !compact);
+  /* GTK 4.8 counts a hidden column's width in, leaving the message less. */
+  gtk_column_view_column_set_fixed_width (self->size_column, compact ? 0 : SIZE_WIDTH);
+  gtk_column_view_column_set_fixed_width (self->time_column, compact ? TIME_WIDTH_COMPACT : TIME_WIDTH);
+  refresh_cells (self, TRUE);
+  return TRUE;
+}
+
+/* The handle was dragged. While the view lays the paned out itself,
+ * size_allocate() sees to the columns. */
+static void
+position_changed_cb (EitMessageLogView *self)
+{
+  if (!self->allocating)
+    update_columns (self);
+}
+
+static void
+set_side_by_side (EitMessageLogView *self,
+                  gboolean           side_by_side)
+{
+  if (self->side_by_side == side_by_side)
+    return;
+  self->side_by_side = side_by_side;
+  update_detail_place (self);
+}
+
+static void
+close_detail_clicked_cb (EitMessageLogView *self)
+{
+  eit_message_log_view_select (self, GTK_INVALID_LIST_POSITION);
+  show_entry (self, NULL);
+}
+
+static void
+measure_tool (EitMessageLogView *self,
+              Tool               tool,
+              int               *minimum,
+              int               *natural)
+{
+  gtk_widget_measure (self->tools[tool], GTK_ORIENTATION_HORIZONTAL, -1, minimum, natural, NULL, NULL);
+}
+
+static int
+row_minimum_width (EitMessageLogView *self,
+                   const ToolRow     *row)
+{
+  int width = 2 * TOOLBAR_MARGIN_X + (int) (row->n_tools - 1) * TOOLBAR_SPACING;
+
+  for (guint i = 0; i < row->n_tools; i++)
+    {
+      int minimum, natural;
+
+      measure_tool (self, row->tools[i], &minimum, &natural);
+      width += minimum;
+    }
+  return width;
+}
+
+/* Whether a row with the search entry fits in width, margins included,
+ * the other tools whole and SEARCH_ONE_ROW_WIDTH left for the search. */
+static gboolean
+row_fits (EitMessageLogView *self,
+          const ToolRow     *row,
+          int                width)
+{
+  int needed = 2 * TOOLBAR_MARGIN_X + (int) (row->n_tools - 1) * TOOLBAR_SPACING;
+
+  for (guint i = 0; i < row->n_tools; i++)
+    {
+      int minimum, natural;
+
+      measure_tool (self, row->tools[i], &minimum, &natural);
+      needed += row->tools[i] == TOOL_SEARCH ? MAX (minimum, SEARCH_ONE_ROW_WIDTH) : natural;
+    }
+  return width >= needed;
+}
+
+/* Shares a row's width (margins included) among its tools: each gets its
+ * minimum, the room left brings all but the filler towards their natural
+ * widths, and the filler takes what remains. So the title and the
+ * dropdowns stay whole beside the search entry or the count as long as
+ * they can. Returns the row's height. */
+static int
+row_widths (EitMessageLogView *self,
+            const ToolRow     *row,
+            int                width,
+            int               *widths)
+{
+  GtkRequestedSize sizes[N_TOOLS];
+  guint n_sizes = 0;
+  int extra = width - 2 * TOOLBAR_MARGIN_X - (int) (row->n_tools - 1) * TOOLBAR_SPACING;
+  int height = 0;
+
+  for (guint i = 0; i < row->n_tools; i++)
+    {
+      int natural;
+
+      measure_tool (self, row->tools[i], &widths[i], &natural);
+      extra -= widths[i];
+      if (row->tools[i] != row->filler)
+        sizes[n_sizes++] = (GtkRequestedSize) { GUINT_TO_POINTER (i), widths[i], natural };
+    }
+  extra = gtk_distribute_natural_allocation (MAX (extra, 0), n_sizes, sizes);
+  for (guint k = 0; k < n_sizes; k++)
+    widths[GPOINTER_TO_UINT (sizes[k].data)] = sizes[k].minimum_size;
+
+  for (guint i = 0; i < row->n_tools; i++)
+    {
+      int minimum, natural;
+
+      if (row->tools[i] == row->filler)
+        widths[i] += extra;
+      gtk_widget_measure (self->tools[row->tools[i]], GTK_ORIENTATION_VERTICAL, widths[i],
+                          &minimum, &natural, NULL, NULL);
+      height = MAX (height, natural);
+    }
+  return height;
+}
+
+/* The height of a toolbar layout (NULL-terminated rows) in width, margins
+ * included. */
+static int
+toolbar_height (EitMessageLogView    *self,
+                const ToolRow *const *layout,
+                int                   width)
+{
+  int widths[N_TOOLS];
+  int height = 2 * TOOLBAR_MARGIN_Y - TOOLBAR_SPACING;
+
+  for (guint r = 0; layout[r] != NULL; r++)
+    height += row_widths (self, layout[r], width, widths) + TOOLBAR_SPACING;
+  return height;
+}
+
+/* One row while it fits; else two rows while the table keeps
+ * BODY_COMFORT_HEIGHT below them; else a compact row. */
+static const ToolRow *const *
+choose_toolbar (EitMessageLogView *self,
+                int                width,
+                int                height)
+{
+  if (row_fits (self, &one_row, width))
+    return one_row_layout;
+  if (height - toolbar_height (self, two_row_layout, width) >= BODY_COMFORT_HEIGHT)
+    return two_row_layout;
+  if (row_fits (self, &titled_compact_row, width))
+    return titled_compact_layout;
+  return compact_layout;
+}
+
+/* Lays the toolbar out from the top and hides the tools it leaves out;
+ * returns its height. */
+static int
+allocate_toolbar (EitMessageLogView    *self,
+                  const ToolRow *const *layout,
+                  int                   width)
+{
+  gboolean rtl = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL;
+  gboolean shown[N_TOOLS] = { FALSE, };
+  int y = TOOLBAR_MARGIN_Y;
+
+  for (guint r = 0; layout[r] != NULL; r++)
+    for (guint i = 0; i < layout[r]->n_tools; i++)
+      shown[layout[r]->tools[i]] = TRUE;
+  for (Tool tool = 0; tool < N_TOOLS; tool++)
+    gtk_widget_set_child_visible (self->tools[tool], shown[tool]);
+
+  for (guint r = 0; layout[r] != NULL; r++)
+    {
+      const ToolRow *row = layout[r];
+      int widths[N_TOOLS];
+      int height = row_widths (self, row, width, widths);
+      int x = TOOLBAR_MARGIN_X;
+
+      for (guint i = 0; i < row->n_tools; i++)
+        {
+          GtkAllocation allocation = { rtl ? width - x - widths[i] : x, y, widths[i], height };
+
+          gtk_widget_size_allocate (self->tools[row->tools[i]], &allocation, -1);
+          x += widths[i] + TOOLBAR_SPACING;
+        }
+      y += height + TOOLBAR_SPACING;
+    }
+  return y - TOOLBAR_SPACING + TOOLBAR_MARGIN_Y;
+}
+
+static GtkSizeRequestMode
+eit_message_log_view_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+/* The minimum is the narrowest and shortest layout's, whichever layout is
+ * in place, so that the log can always switch to it; the natural height
+ * asks for the two rows with room for the table below. */
+static void
+eit_message_log_view_measure (GtkWidget      *widget,
+                              GtkOrientation  orientation,
+                              int             for_size,
+                              int            *minimum,
+                              int            *natural,
+                              int            *minimum_baseline,
+                              int            *natural_baseline)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      int one_row_natural = 2 * TOOLBAR_MARGIN_X + (int) (one_row.n_tools - 1) * TOOLBAR_SPACING;
+
+      for (guint i = 0; i < one_row.n_tools; i++)
+        {
+          int tool_minimum, tool_natural;
+
+          measure_tool (self, one_row.tools[i], &tool_minimum, &tool_natural);
+          one_row_natural += tool_natural;
+        }
+      *minimum = MAX (MAX (row_minimum_width (self, &compact_row), row_minimum_width (self, &first_row)),
+                      MAX (row_minimum_width (self, &second_row), MAX (TABLE_MIN_WIDTH, DETAIL_WIDTH)));
+      *natural = MAX (*minimum, MAX (one_row_natural, SIDE_BY_SIDE_WIDTH));
+    }
+  else
+    {
+      int width = MAX (for_size, 0);
+      int body_minimum, body_natural;
+
+      gtk_widget_measure (GTK_WIDGET (self->paned), orientation, for_size,
+                          &body_minimum, &body_natural, NULL, NULL);
+      if (row_fits (self, &one_row, width))
+        {
+          int toolbar = toolbar_height (self, one_row_layout, width);
+
+          *minimum = toolbar + body_minimum;
+          *natural = toolbar + body_natural;
+        }
+      else
+        {
+          *minimum = toolbar_height (self, compact_layout, width) + body_minimum;
+          *natural = toolbar_height (self, two_row_layout, width) + MAX (body_natural, BODY_COMFORT_HEIGHT);
+        }
+    }
+}
+
+static void
+eit_message_log_view_size_allocate (GtkWidget *widget,
+                                    int        width,
+                                    int        height,
+                                    int        baseline)
+{
+  EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (widget);
+  GtkAllocation body = { 0, 0, width, 0 };
+
+  /* Layout changes come before the children are allocated: a resize
+   * queued while the view is allocated ends up dropped. */
+  set_side_by_side (self, width >= SIDE_BY_SIDE_WIDTH);
+  body.y = allocate_toolbar (self, choose_toolbar (self, width, height), width);
+  body.height = MAX (height - body.y, 0);
+
+  self->allocating = TRUE;
+  gtk_widget_size_allocate (GTK_WIDGET (self->paned), &body, -1);
+  self->allocating = FALSE;
+  /* The table's width beside the detail is known only now. */
+  if (update_columns (self))
+    gtk_widget_size_allocate (GTK_WIDGET (self->paned), &body, -1);
+}
+
 static void
 eit_message_log_view_map (GtkWidget *widget)
 {
@@ -636,6 +1143,9 @@ eit_message_log_view_class_init (EitMessageLogViewClass *klass)
   object_class->set_property = eit_message_log_view_set_property;
   widget_class->map = eit_message_log_view_map;
   widget_class->unmap = eit_message_log_view_unmap;
+  widget_class->get_request_mode = eit_message_log_view_get_request_mode;
+  widget_class->measure = eit_message_log_view_measure;
+  widget_class->size_allocate = eit_message_log_view_size_allocate;
 
   properties[PROP_MONITOR] =
     g_param_spec_object ("monitor", NULL, NULL, EIT_TYPE_HUB_MONITOR, rw);
@@ -648,18 +1158,26 @@ eit_message_log_view_class_init (EitMessageLogViewClass *klass)
   eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-message-log-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, title_label);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, pause_button);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, direction_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, type_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, type_list);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, filter_button);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, type_section);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, count_label);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, paned);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, table_scroller);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, column_view);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, time_column);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, direction_column);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, type_column);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, size_column);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, summary_column);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, detail_box);
+  gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, close_detail_button);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, detail_stack);
   gtk_widget_class_bind_template_child (widget_class, EitMessageLogView, detail_view);
 
@@ -681,6 +1199,23 @@ eit_message_log_view_init (EitMessageLogView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->bound = g_ptr_array_new ();
+
+  self->tools[TOOL_TITLE] = self->title_label;
+  self->tools[TOOL_PAUSE] = GTK_WIDGET (self->pause_button);
+  self->tools[TOOL_DIRECTION] = GTK_WIDGET (self->direction_dropdown);
+  self->tools[TOOL_TYPE] = GTK_WIDGET (self->type_dropdown);
+  self->tools[TOOL_FILTER] = self->filter_button;
+  self->tools[TOOL_SEARCH] = GTK_WIDGET (self->search_entry);
+  self->tools[TOOL_COUNT] = GTK_WIDGET (self->count_label);
+  self->tools[TOOL_CLEAR] = self->clear_button;
+  setup_dropdown (self->direction_dropdown);
+  setup_dropdown (self->type_dropdown);
+  /* As the template has it, until the first allocation says otherwise. */
+  self->side_by_side = TRUE;
+  gtk_widget_set_size_request (self->detail_box, DETAIL_WIDTH, -1);
+  gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (self->table_scroller), TABLE_MIN_WIDTH);
+  gtk_column_view_column_set_fixed_width (self->time_column, TIME_WIDTH);
+  gtk_column_view_column_set_fixed_width (self->size_column, SIZE_WIDTH);
 
   setup_column (self, self->time_column, COLUMN_TIME);
   setup_column (self, self->direction_column, COLUMN_DIRECTION);
@@ -705,6 +1240,8 @@ eit_message_log_view_init (EitMessageLogView *self)
   g_signal_connect (self->type_dropdown, "notify::selected",
                     G_CALLBACK (type_selected_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect_swapped (self->close_detail_button, "clicked", G_CALLBACK (close_detail_clicked_cb), self);
+  g_signal_connect_swapped (self->paned, "notify::position", G_CALLBACK (position_changed_cb), self);
 
   rebuild_types (self);
   update_count (self);

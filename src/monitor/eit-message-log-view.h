@@ -5,6 +5,9 @@
  * view of the selected message. New messages are spliced into the log once
  * per frame; the rows are stable slots (EitLogSlotModel) that rebind their
  * text, so GTK keeps its row widgets. Scrolling down holds the log still.
+ * It fits any width from 300 px: the toolbar wraps to two rows (or, short
+ * of height, puts the filters in a menu), the table drops its size column,
+ * and the detail takes the table's place while it shows a message.
  * Actions: log.pause (bool state), log.direction ("all" | "in" | "out"),
  * log.type (message type, "" for all), log.clear, log.search. */
 #pragma once

@@ -96,6 +96,50 @@ times_listed (const char *type,
   return times;
 }
 
+/* How often the filter menu (the narrow toolbar's) offers type. */
+static guint
+times_in_menu (const char *type)
+{
+  GMenuModel *section = G_MENU_MODEL (gtk_widget_get_template_child (GTK_WIDGET (view), EIT_TYPE_MESSAGE_LOG_VIEW,
+                                                                     "type_section"));
+  guint times = 0;
+
+  for (int i = 0; i < g_menu_model_get_n_items (section); i++)
+    {
+      g_autofree char *target = NULL;
+
+      if (g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_TARGET, "s", &target) &&
+          g_strcmp0 (target, type) == 0)
+        times++;
+    }
+  return times;
+}
+
+/* The label of the one popup row of the type dropdown that shows its
+ * check mark, or NULL (also if more than one does). */
+static const char *
+checked_in_popup (GtkWidget *widget)
+{
+  const char *found = NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *checked = NULL;
+
+      if (GTK_IS_IMAGE (child) && gtk_widget_get_mapped (child) && gtk_widget_get_opacity (child) > 0 &&
+          GTK_IS_LABEL (gtk_widget_get_prev_sibling (child)))
+        checked = gtk_label_get_label (GTK_LABEL (gtk_widget_get_prev_sibling (child)));
+      else
+        checked = checked_in_popup (child);
+      if (checked != NULL && found != NULL)
+        return NULL;
+      if (checked != NULL)
+        found = checked;
+    }
+  return found;
+}
+
 static char *
 dup_view_type (void)
 {
@@ -301,6 +345,16 @@ type_ahead_body (EitGuiTest *test)
   g_assert_cmpstr (shown_type (), ==, "early-bird");
   g_assert_cmpuint (times_listed ("night-owl", NULL), ==, 0);
   g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+
+  /* The filter menu offers the same types; the dropdown's popup marks the
+   * chosen one. */
+  g_assert_cmpuint (times_in_menu ("early-bird"), ==, 1);
+  g_assert_cmpuint (times_in_menu ("late-comer"), ==, 1);
+  g_assert_cmpuint (times_in_menu ("night-owl"), ==, 0);
+  g_assert_cmpuint (times_in_menu (""), ==, 1);
+  g_signal_emit_by_name (type_dropdown (), "activate");
+  g_assert_true (eit_test_wait_until (g_strcmp0 (checked_in_popup (GTK_WIDGET (type_dropdown ())),
+                                                 "early-bird") == 0, 3000));
 }
 
 static void
