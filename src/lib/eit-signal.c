@@ -15,3 +15,10 @@ eit_text_signal_new (const char *name,
   g_signal_set_va_marshaller (id, itype, eit_marshal_VOID__STRING_ULONGv);
   return id;
 }
+
+guint
+eit_event_signal_new (const char *name,
+                      GType       itype)
+{
+  return g_signal_new (name, itype, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}

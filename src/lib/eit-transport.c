@@ -15,6 +15,8 @@
 #include "eit-websocket.h"
 
 #define MAX_TOKEN_LENGTH 256
+/* A status line's reason, as quoted in an error message. */
+#define MAX_REASON_PHRASE 64
 
 struct _EitTransport
 {
@@ -326,10 +328,15 @@ map_refused_upgrade (ConnectData        *data,
                      EitUpgradeResponse *response)
 {
   guint status = response->status;
-  const char *phrase = response->reason_phrase;
+  g_autofree char *phrase = NULL;
 
-  if (phrase == NULL || *phrase == '\0')
-    phrase = soup_status_get_phrase (status);
+  /* The server's words go into a message the monitor shows: UTF-8, and no
+   * longer than a status line needs. */
+  if (response->reason_phrase != NULL && *response->reason_phrase != '\0')
+    phrase = g_utf8_make_valid (response->reason_phrase, MIN (strlen (response->reason_phrase),
+                                                              MAX_REASON_PHRASE));
+  else
+    phrase = g_strdup (soup_status_get_phrase (status));
 
   switch (status)
     {
@@ -349,11 +356,15 @@ map_refused_upgrade (ConnectData        *data,
     case 429: /* Too Many Requests: libsoup 3.2 has no name for it */
       {
         const char *retry_after = soup_message_headers_get_one (response->headers, "Retry-After");
+        guint64 seconds;
 
-        if (retry_after != NULL)
+        /* Only the delay-seconds form (RFC 9110 10.2.3) is worth repeating. */
+        if (retry_after != NULL &&
+            g_ascii_string_to_unsigned (retry_after, 10, 0, 86400, &seconds, NULL))
           return g_error_new (EIT_ERROR, EIT_ERROR_TOO_MANY,
                               _("the hub has too many connections for this token (429 Too Many "
-                                "Requests): close some of them or retry after %s s"), retry_after);
+                                "Requests): close some of them or retry after %" G_GUINT64_FORMAT " s"),
+                              seconds);
         return g_error_new (EIT_ERROR, EIT_ERROR_TOO_MANY,
                             _("the hub has too many connections for this token (429 Too Many "
                               "Requests): close some of them or retry later"));
@@ -363,7 +374,7 @@ map_refused_upgrade (ConnectData        *data,
       return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
                           _("the server at %s answered HTTP %u %s instead of a WebSocket upgrade: "
                             "check that the URL points at an Eit hub"),
-                          data->hostport, status, phrase ? phrase : "");
+                          data->hostport, status, phrase);
     }
 }
 
@@ -926,13 +937,9 @@ eit_transport_class_init (EitTransportClass *klass)
 
   signals[SIGNAL_FRAME] = eit_text_signal_new ("frame", G_TYPE_FROM_CLASS (klass));
 
-  signals[SIGNAL_PONG] =
-    g_signal_new ("pong", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_PONG] = eit_event_signal_new ("pong", G_TYPE_FROM_CLASS (klass));
 
-  signals[SIGNAL_CLOSED] =
-    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CLOSED] = eit_event_signal_new ("closed", G_TYPE_FROM_CLASS (klass));
 }
 
 static void

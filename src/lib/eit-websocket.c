@@ -1040,13 +1040,9 @@ eit_websocket_class_init (EitWebsocketClass *klass)
 
   signals[SIGNAL_MESSAGE] = eit_text_signal_new ("message", G_TYPE_FROM_CLASS (klass));
 
-  signals[SIGNAL_PONG] =
-    g_signal_new ("pong", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_PONG] = eit_event_signal_new ("pong", G_TYPE_FROM_CLASS (klass));
 
-  signals[SIGNAL_CLOSED] =
-    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CLOSED] = eit_event_signal_new ("closed", G_TYPE_FROM_CLASS (klass));
 }
 
 static void

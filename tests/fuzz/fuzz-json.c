@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "eit-test-util.h"
 #include "fuzz-json-check.h"
 
 #define DEFAULT_SEED       0x5eed1e55u
@@ -236,25 +237,11 @@ load_corpus (GPtrArray *corpus)
   add_seed (corpus, frame->str, frame->len);
 }
 
-static guint64
-env_number (const char *name,
-            guint64     fallback)
-{
-  const char *value = g_getenv (name);
-  guint64 number;
-
-  if (value == NULL || *value == '\0')
-    return fallback;
-  if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &number, NULL))
-    g_error ("%s must be a number, not \"%s\"", name, value);
-  return number;
-}
-
 static void
 test_fuzz_json (void)
 {
-  guint32 seed = (guint32) env_number ("EIT_FUZZ_SEED", DEFAULT_SEED);
-  guint64 iterations = env_number ("EIT_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
+  guint32 seed = (guint32) eit_test_env_number ("EIT_FUZZ_SEED", DEFAULT_SEED);
+  guint64 iterations = eit_test_env_number ("EIT_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
   g_autoptr(GPtrArray) corpus = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GArray) input = g_array_new (FALSE, FALSE, sizeof (char));
   Fuzzer f = { g_rand_new_with_seed (seed), corpus };

@@ -853,26 +853,12 @@ run_input (Fuzzer       *f,
   g_ptr_array_unref (run.messages);
 }
 
-static guint64
-env_number (const char *name,
-            guint64     fallback)
-{
-  const char *value = g_getenv (name);
-  guint64 number;
-
-  if (value == NULL || *value == '\0')
-    return fallback;
-  if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &number, NULL))
-    g_error ("%s must be a number, not \"%s\"", name, value);
-  return number;
-}
-
 static void
 test_fuzz_websocket (void)
 {
   static const guint64 limits[] = { 0, 16, 125, 126, 1024, 70000 };
-  guint32 seed = (guint32) env_number ("EIT_FUZZ_SEED", DEFAULT_SEED);
-  guint64 iterations = env_number ("EIT_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
+  guint32 seed = (guint32) eit_test_env_number ("EIT_FUZZ_SEED", DEFAULT_SEED);
+  guint64 iterations = eit_test_env_number ("EIT_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
   g_autoptr (GByteArray) input = g_byte_array_new ();
   Fuzzer f = { g_rand_new_with_seed (seed), 0, g_array_new (FALSE, FALSE, sizeof (gsize)) };
   guint sources = eit_test_count_sources ();

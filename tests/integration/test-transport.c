@@ -152,9 +152,25 @@ server_request_cb (SoupServer        *server,
       soup_server_message_set_status (msg, 429, "Too Many Requests");
       return;
     }
+  if (g_strcmp0 (authorization, "Bearer status-429-date") == 0)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                    "Fri, 27 Nov 2026 18:00:00 GMT");
+      soup_server_message_set_status (msg, 429, "Too Many Requests");
+      return;
+    }
   if (g_strcmp0 (authorization, "Bearer status-500") == 0)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+      return;
+    }
+  if (g_strcmp0 (authorization, "Bearer status-599") == 0)
+    {
+      g_autofree char *phrase = g_strnfill (500, 'x');
+
+      /* A long reason phrase that is not UTF-8 either. */
+      phrase[0] = '\xff';
+      soup_server_message_set_status (msg, 599, phrase);
       return;
     }
 
@@ -685,8 +701,16 @@ test_refusals_mapped (Fixture       *f,
     { "status-429", EIT_ERROR_TOO_MANY,
       "the hub has too many connections for this token (429 Too Many Requests): close some of them or "
       "retry after 3 s" },
+    /* Only the delay in seconds is repeated; a date is not. */
+    { "status-429-date", EIT_ERROR_TOO_MANY,
+      "the hub has too many connections for this token (429 Too Many Requests): close some of them or "
+      "retry later" },
     { "status-500", EIT_ERROR_NOT_WEBSOCKET,
       "answered HTTP 500 Internal Server Error instead of a WebSocket upgrade" },
+    /* The server's reason reaches the message as valid UTF-8, cut short. */
+    { "status-599", EIT_ERROR_NOT_WEBSOCKET,
+      "answered HTTP 599 \xef\xbf\xbd" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+      "xxxxxxxxxxxxxxxxxxxxxxx instead of a WebSocket upgrade" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -699,6 +723,7 @@ test_refusals_mapped (Fixture       *f,
       g_assert_error (error, EIT_ERROR, (int) cases[i].code);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, cases[i].message));
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
     }
   g_assert_cmpuint (f->server_transports->len, ==, 0);
 }

@@ -235,3 +235,17 @@ eit_test_transport_wait_closed (EitTransport *transport,
   g_signal_handler_disconnect (transport, id);
   return closed;
 }
+
+guint64
+eit_test_env_number (const char *name,
+                     guint64     fallback)
+{
+  const char *value = g_getenv (name);
+  guint64 number;
+
+  if (value == NULL || *value == '\0')
+    return fallback;
+  if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &number, NULL))
+    g_error ("%s must be a number, not \"%s\"", name, value);
+  return number;
+}

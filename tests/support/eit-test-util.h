@@ -66,6 +66,10 @@ void             eit_test_iterate              (void);
 void             eit_test_run_for              (guint         ms);
 /* How many sources are attached to the default main context. */
 guint            eit_test_count_sources        (void);
+/* A whole number from the environment (such as EIT_FUZZ_SEED), or fallback
+ * when unset; anything else stops the test with a message. */
+guint64          eit_test_env_number           (const char   *name,
+                                                guint64       fallback);
 /* A directory for artefacts (screenshots, exports): $EIT_TEST_OUTPUT. */
 const char      *eit_test_output_dir           (void);
 
