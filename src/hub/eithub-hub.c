@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@
 #include "eit-tls.h"
 
 #define EXIT_USAGE 2
+/* GnuTLS's defaults with %COMPAT, as glib-networking uses them, minus every
+ * protocol version older than TLS 1.2. */
+#define TLS_PRIORITY "NORMAL:%COMPAT:-VERS-TLS1.1:-VERS-TLS1.0"
 #define TOKEN_MAX_LENGTH 256
 /* How long a shutdown waits for the close frames to go out. */
 #define SHUTDOWN_DRAIN_MS 2000
@@ -57,6 +61,16 @@ static gint64 opt_window_bytes = OPTION_UNSET;
 static gint64 opt_max_message_size = OPTION_UNSET;
 static gint64 opt_max_connections_per_token = OPTION_UNSET;
 static gint64 opt_handshake_timeout = OPTION_UNSET;
+static gint64 opt_max_connections = OPTION_UNSET;
+static gint64 opt_max_unauthenticated_per_address = OPTION_UNSET;
+static gint64 opt_first_byte_timeout = OPTION_UNSET;
+static gint64 opt_request_timeout = OPTION_UNSET;
+static gint64 opt_output_limit = OPTION_UNSET;
+static gint64 opt_slow_consumer_timeout = OPTION_UNSET;
+static gint64 opt_control_frame_limit = OPTION_UNSET;
+static gint64 opt_max_queued_bytes = OPTION_UNSET;
+static gint64 opt_takeover_storm_limit = OPTION_UNSET;
+static gint64 opt_takeover_storm_window = OPTION_UNSET;
 static gboolean opt_insecure_dev = FALSE;
 static gboolean opt_version = FALSE;
 
@@ -91,7 +105,38 @@ static const GOptionEntry option_entries[] = {
   { "max-connections-per-token", 0, 0, G_OPTION_ARG_INT64, &opt_max_connections_per_token,
     N_("Open connections allowed per token (default 32)"), N_("N") },
   { "handshake-timeout", 0, 0, G_OPTION_ARG_INT64, &opt_handshake_timeout,
-    N_("Drop a connection whose TLS handshake is not done by then, in ms (default 10000)"), N_("MS") },
+    N_("Drop a connection whose TLS handshake is not done this long after it connected, in ms "
+       "(default 10000)"), N_("MS") },
+  { "max-connections", 0, 0, G_OPTION_ARG_INT64, &opt_max_connections,
+    N_("Open connections at most; at the limit the hub stops accepting until one ends "
+       "(default 0: the open-file limit minus 64)"), N_("N") },
+  { "max-unauthenticated-per-address", 0, 0, G_OPTION_ARG_INT64,
+    &opt_max_unauthenticated_per_address,
+    N_("Connections from one IP address that have not authenticated yet; more are closed at "
+       "once (default 64)"), N_("N") },
+  { "first-byte-timeout", 0, 0, G_OPTION_ARG_INT64, &opt_first_byte_timeout,
+    N_("Drop a connection that sends nothing for this long after connecting, in ms "
+       "(default 3000)"), N_("MS") },
+  { "request-timeout", 0, 0, G_OPTION_ARG_INT64, &opt_request_timeout,
+    N_("Drop a connection whose upgrade request is not complete this long after TLS, in ms "
+       "(default 10000)"), N_("MS") },
+  { "output-limit", 0, 0, G_OPTION_ARG_INT64, &opt_output_limit,
+    N_("Stop reading a connection with this many bytes unsent to it (default 4194304; 0: no limit)"),
+    N_("BYTES") },
+  { "slow-consumer-timeout", 0, 0, G_OPTION_ARG_INT64, &opt_slow_consumer_timeout,
+    N_("Close a connection over --output-limit for this long with 4009, in ms (default 10000)"),
+    N_("MS") },
+  { "control-frame-limit", 0, 0, G_OPTION_ARG_INT64, &opt_control_frame_limit,
+    N_("WebSocket pings and pongs allowed per second before 1008 (default 100; 0: no limit)"),
+    N_("N") },
+  { "max-queued-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_queued_bytes,
+    N_("Bytes queued for all clients together before the heaviest are refused "
+       "(default 536870912; 0: no limit)"), N_("BYTES") },
+  { "takeover-storm-limit", 0, 0, G_OPTION_ARG_INT64, &opt_takeover_storm_limit,
+    N_("Takeovers of an instance's live connection within --takeover-storm-window before "
+       "the next is refused with 4007 (default 5; 0: no limit)"), N_("N") },
+  { "takeover-storm-window", 0, 0, G_OPTION_ARG_INT64, &opt_takeover_storm_window,
+    N_("The window of --takeover-storm-limit, in ms (default 60000)"), N_("MS") },
   { "insecure-dev", 0, 0, G_OPTION_ARG_NONE, &opt_insecure_dev,
     N_("Accept connections without a token (development builds only)"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
@@ -154,6 +199,16 @@ static const struct {
   { "max-message-size", &opt_max_message_size },
   { "max-connections-per-token", &opt_max_connections_per_token },
   { "handshake-timeout", &opt_handshake_timeout },
+  { "max-connections", &opt_max_connections },
+  { "max-unauthenticated-per-address", &opt_max_unauthenticated_per_address },
+  { "first-byte-timeout", &opt_first_byte_timeout },
+  { "request-timeout", &opt_request_timeout },
+  { "output-limit", &opt_output_limit },
+  { "slow-consumer-timeout", &opt_slow_consumer_timeout },
+  { "control-frame-limit", &opt_control_frame_limit },
+  { "max-queued-bytes", &opt_max_queued_bytes },
+  { "takeover-storm-limit", &opt_takeover_storm_limit },
+  { "takeover-storm-window", &opt_takeover_storm_window },
 };
 
 /* Refuses a setting outside its property's own range, before anything runs. */
@@ -442,6 +497,21 @@ signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Every connection is a descriptor: take all the kernel allows this
+ * process, so the connection cap (derived from it) is as high as it can be. */
+static void
+raise_open_file_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_printerr (_("eithub-hub: warning: cannot raise the open-file limit: %s\n"),
+                g_strerror (errno));
+}
+
 static gboolean
 check_arguments (int    argc,
                  char **argv)
@@ -500,6 +570,11 @@ main (int   argc,
   guint sigint_source, sigterm_source;
   Hub hub = { NULL, };
 
+  /* Before any TLS object exists: glib-networking reads it once. TLS 1.0
+   * and 1.1 are refused in the handshake itself (PROTOCOL.md 2.1); an
+   * administrator's own priority string is left alone. */
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", TLS_PRIORITY, FALSE);
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -534,6 +609,8 @@ main (int   argc,
     opt_mode = g_strdup ("echo");
   if (!check_arguments (argc, argv) || !check_settings ())
     return EXIT_USAGE;
+
+  raise_open_file_limit ();
 
   if (opt_token_file != NULL)
     token_file = g_canonicalize_filename (opt_token_file, NULL);

@@ -40,10 +40,15 @@ struct _EitConnection
   guint               window_messages;
   guint64             window_bytes;
   guint               send_queue_limit;
+  EitProtocolPreference protocol_mode;
 
   /* state */
   EitConnectionState  state;
   EitProtocolMode     mode;
+  /* Why the connection runs in its mode (NULL for the full protocol). */
+  const char         *mode_reason;
+  /* The hub at url selected eithub.v1 without speaking it (PROTOCOL.md 2.3). */
+  gboolean            hub_base_only;
   gboolean            wanted;          /* connect() called, disconnect() not */
   char               *instance_id;
   guint64             generation;
@@ -65,6 +70,16 @@ struct _EitConnection
   guint               inactivity_id;
   guint               cycle_id;
   guint               stable_id;
+
+  /* "Progress counts as life": the kernel's receive counter at the last
+   * inactivity check, when that check ran, and the latest time bytes are
+   * known to have arrived by it. */
+  guint64             kernel_bytes_received;
+  gint64              kernel_check_time;
+  gint64              kernel_progress_time;
+
+  /* The least delay a hub asked for (4429 retry after), in ms. */
+  guint               retry_at_least;
 
   /* metrics */
   guint               reconnects;
@@ -101,8 +116,10 @@ enum {
   PROP_WINDOW_MESSAGES,
   PROP_WINDOW_BYTES,
   PROP_SEND_QUEUE_LIMIT,
+  PROP_PROTOCOL_MODE,
   PROP_STATE,
   PROP_MODE,
+  PROP_MODE_REASON,
   PROP_CONNECTED,
   PROP_INSTANCE_ID,
   PROP_GENERATION,
@@ -186,12 +203,19 @@ set_last_error (EitConnection *self,
 
 static void
 set_mode (EitConnection   *self,
-          EitProtocolMode  mode)
+          EitProtocolMode  mode,
+          const char      *reason)
 {
-  if (self->mode == mode)
-    return;
-  self->mode = mode;
-  notify (self, PROP_MODE);
+  if (self->mode != mode)
+    {
+      self->mode = mode;
+      notify (self, PROP_MODE);
+    }
+  if (g_strcmp0 (self->mode_reason, reason) != 0)
+    {
+      self->mode_reason = reason;
+      notify (self, PROP_MODE_REASON);
+    }
 }
 
 static void
@@ -249,12 +273,27 @@ close_to_error (EitTransport *transport)
 {
   guint code = eit_transport_get_close_code (transport);
   const char *reason = eit_transport_get_close_reason (transport);
+  EitError domain_code = EIT_ERROR_CLOSED;
 
   if (code == 0)
     return g_error_new (EIT_ERROR, EIT_ERROR_CLOSED,
                         _("The connection to the hub dropped without a close frame"));
-  return g_error_new (EIT_ERROR, code == EIT_CLOSE_TIMEOUT ? EIT_ERROR_TIMEOUT : EIT_ERROR_CLOSED,
-                      _("The hub closed the connection (%u %s)"), code, reason ? reason : "");
+  if (eit_transport_get_closed_locally (transport))
+    return g_error_new (EIT_ERROR, code == EIT_CLOSE_TIMEOUT ? EIT_ERROR_TIMEOUT : EIT_ERROR_CLOSED,
+                        _("The client closed the connection (%u %s)"), code, reason ? reason : "");
+
+  /* Refusals a browser can read (PROTOCOL.md 2.4) mean what their HTTP
+   * statuses mean: 4401 and 4403 are permanent, 4429 is not. */
+  switch (code)
+    {
+    case EIT_CLOSE_TIMEOUT:      domain_code = EIT_ERROR_TIMEOUT; break;
+    case EIT_CLOSE_UNAUTHORIZED: domain_code = EIT_ERROR_AUTH; break;
+    case EIT_CLOSE_FORBIDDEN:    domain_code = EIT_ERROR_FORBIDDEN; break;
+    case EIT_CLOSE_TOO_MANY:     domain_code = EIT_ERROR_TOO_MANY; break;
+    default: break;
+    }
+  return g_error_new (EIT_ERROR, domain_code, _("The hub closed the connection (%u %s)"), code,
+                      reason ? reason : "");
 }
 
 static gboolean
@@ -305,12 +344,28 @@ inactivity_cb (gpointer user_data)
   EitConnection *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 silent_ms;
+  guint64 kernel_bytes;
+  gint64 last_life;
 
   self->inactivity_id = 0;
   if (self->active == NULL || self->inactivity_timeout == 0)
     return G_SOURCE_REMOVE;
 
-  silent_ms = (now - eit_transport_get_last_receive_time (self->active)) / 1000;
+  /* libsoup delivers whole frames only: a large frame still arriving shows
+   * no activity above it. The kernel's receive counter does (PROTOCOL.md
+   * 5.3). Bytes that moved since the last check arrived after it, so that
+   * check's time is when the link was last known alive: a frame delivered
+   * meanwhile is newer already, and a link that went dark right after its
+   * last frame is not kept alive by that frame's bytes. */
+  if (eit_transport_get_kernel_bytes_received (self->active, &kernel_bytes) &&
+      kernel_bytes != self->kernel_bytes_received)
+    {
+      self->kernel_bytes_received = kernel_bytes;
+      self->kernel_progress_time = self->kernel_check_time;
+    }
+  self->kernel_check_time = now;
+  last_life = MAX (eit_transport_get_last_receive_time (self->active), self->kernel_progress_time);
+  silent_ms = (now - last_life) / 1000;
   if (silent_ms >= self->inactivity_timeout)
     {
       g_autoptr(GError) error =
@@ -321,10 +376,16 @@ inactivity_cb (gpointer user_data)
 
       self->timeouts++;
       notify (self, PROP_TIMEOUTS);
+      /* The close frame goes out if the link still takes it; lose_active
+       * then drops the link without waiting for an answer. */
+      eit_transport_close (self->active, EIT_CLOSE_TIMEOUT, "timeout");
       lose_active (self, error, reason);
       return G_SOURCE_REMOVE;
     }
-  self->inactivity_id = g_timeout_add ((guint) (self->inactivity_timeout - silent_ms) + 1,
+  /* Checked at least eight times per timeout, so progress is dated to
+   * within an eighth of it. */
+  self->inactivity_id = g_timeout_add (MIN ((guint) (self->inactivity_timeout - silent_ms) + 1,
+                                            MAX (self->inactivity_timeout / 8, 1)),
                                        inactivity_cb, self);
   return G_SOURCE_REMOVE;
 }
@@ -333,8 +394,13 @@ static void
 arm_inactivity (EitConnection *self)
 {
   g_clear_handle_id (&self->inactivity_id, g_source_remove);
+  self->kernel_progress_time = 0;
+  self->kernel_check_time = g_get_monotonic_time ();
+  if (self->active == NULL ||
+      !eit_transport_get_kernel_bytes_received (self->active, &self->kernel_bytes_received))
+    self->kernel_bytes_received = 0;
   if (self->inactivity_timeout > 0)
-    self->inactivity_id = g_timeout_add (self->inactivity_timeout, inactivity_cb, self);
+    self->inactivity_id = g_timeout_add (MAX (self->inactivity_timeout / 8, 1), inactivity_cb, self);
 }
 
 static void
@@ -355,7 +421,11 @@ promote_pending (EitConnection *self)
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   self->active = g_steal_pointer (&self->pending);
-  set_mode (self, eit_transport_get_mode (self->active));
+  set_mode (self, eit_transport_get_mode (self->active),
+            eit_transport_get_mode (self->active) == EIT_PROTOCOL_MODE_FULL ? NULL
+            : self->protocol_mode == EIT_PROTOCOL_PREFERENCE_BASE ? EIT_MODE_REASON_BASE_CHOSEN
+            : self->hub_base_only ? EIT_MODE_REASON_FELL_BACK
+            : EIT_MODE_REASON_NOT_SELECTED);
 
   if (old != NULL)
     {
@@ -386,9 +456,17 @@ promote_pending (EitConnection *self)
       g_clear_handle_id (&self->stable_id, g_source_remove);
       self->stable_id = g_timeout_add (MAX (self->stable_period, 1), stable_cb, self);
     }
-  set_state (self, EIT_CONNECTION_STATE_CONNECTED,
-             cycled ? "cycle complete" :
-             self->mode == EIT_PROTOCOL_MODE_FULL ? "session ready" : "connected (base layer only)");
+  if (cycled)
+    set_state (self, EIT_CONNECTION_STATE_CONNECTED, "cycle complete");
+  else if (self->mode == EIT_PROTOCOL_MODE_FULL)
+    set_state (self, EIT_CONNECTION_STATE_CONNECTED, "session ready");
+  else
+    {
+      g_autofree char *reason = g_strdup_printf ("connected (base layer only: %s)",
+                                                 self->mode_reason);
+
+      set_state (self, EIT_CONNECTION_STATE_CONNECTED, reason);
+    }
 }
 
 static void
@@ -474,6 +552,9 @@ schedule_retry (EitConnection *self)
     }
   g_clear_handle_id (&self->retry_id, g_source_remove);
   delay = eit_backoff_next (&self->backoff, self->rand);
+  /* A hub that said when to come back (4429) is not asked sooner. */
+  delay = MAX (delay, self->retry_at_least);
+  self->retry_at_least = 0;
   self->backoff_delay = delay;
   self->next_retry_time = g_get_monotonic_time () + (gint64) delay * 1000;
   self->retry_id = g_timeout_add (delay, retry_cb, self);
@@ -543,7 +624,7 @@ handle_welcome (EitConnection *self,
   g_autoptr(JsonObject) welcome = eit_json_parse_object (text, len, &error);
   JsonObject *window;
   const char *session, *epoch, *type;
-  guint64 recv = 0, ack = 0, win_messages = 0, win_bytes = 0;
+  guint64 recv = 0, ack = 0, win_messages = 0, win_bytes = 0, generation = 0;
   gboolean resumed = FALSE;
 
   if (welcome == NULL)
@@ -561,11 +642,21 @@ handle_welcome (EitConnection *self,
       !eit_json_object_get_uint (welcome, "ack", &ack) || ack > recv ||
       window == NULL ||
       !eit_json_object_get_uint (window, "messages", &win_messages) || win_messages == 0 ||
-      !eit_json_object_get_uint (window, "bytes", &win_bytes) || win_bytes == 0)
+      !eit_json_object_get_uint (window, "bytes", &win_bytes) || win_bytes == 0 ||
+      (json_object_has_member (welcome, "generation") &&
+       (!eit_json_object_get_uint (welcome, "generation", &generation) || generation == 0)))
     {
       eit_transport_close (transport, EIT_CLOSE_PROTOCOL_VIOLATION,
                            "protocol violation: expected a valid welcome");
       return FALSE;
+    }
+
+  /* The hub may have moved the generation past what we sent (a reloaded
+   * client restarts at 1): the next connect goes on from the hub's. */
+  if (generation != 0 && generation != self->generation)
+    {
+      self->generation = generation;
+      notify (self, PROP_GENERATION);
     }
 
   ensure_flow (self);
@@ -600,6 +691,32 @@ handle_welcome (EitConnection *self,
   return TRUE;
 }
 
+/* The hub selected eithub.v1 and answered hello with something that is not
+ * a welcome (a Node `ws` MVP hub echoes it): it speaks the base layer only
+ * (PROTOCOL.md 2.3). */
+static void
+hub_not_full (EitConnection *self,
+              EitTransport  *transport)
+{
+  /* A cycle's new connection: the session runs on the old one, so the hub
+   * is not a base-layer one; the cycle fails and is tried again. */
+  if (self->protocol_mode == EIT_PROTOCOL_PREFERENCE_FULL || self->active != NULL)
+    {
+      eit_transport_close (transport, EIT_CLOSE_PROTOCOL_VIOLATION,
+                           "protocol violation: expected welcome");
+      return;
+    }
+
+  /* The first frame (our hello, echoed) is not the application's. */
+  g_message ("connection %s: the hub at %s selected %s but answered hello with something else: "
+             "using the base layer, and offering %s from now on",
+             self->instance_id, self->url, EIT_SUBPROTOCOL_V1, EIT_SUBPROTOCOL_JSON);
+  self->hub_base_only = TRUE;
+  eit_transport_set_mode (transport, EIT_PROTOCOL_MODE_BASE);
+  eit_transport_set_ws_keepalive (transport, self->keepalive_interval);
+  promote_pending (self);
+}
+
 static void
 on_transport_frame (EitTransport *transport,
                     const char   *text,
@@ -624,6 +741,18 @@ on_transport_frame (EitTransport *transport,
       return;
     }
 
+  if (transport == self->pending)
+    {
+      if (!eit_envelope_parse (text, len, &envelope, self->bodies, NULL) ||
+          envelope.type != EIT_ENVELOPE_WELCOME)
+        {
+          hub_not_full (self, transport);
+          return;
+        }
+      handle_welcome (self, transport, text, len);
+      return;
+    }
+
   if (!eit_envelope_parse (text, len, &envelope, self->bodies, &error))
     {
       eit_transport_close (transport,
@@ -633,20 +762,101 @@ on_transport_frame (EitTransport *transport,
       return;
     }
 
-  if (transport == self->pending)
-    {
-      if (envelope.type != EIT_ENVELOPE_WELCOME)
-        {
-          eit_transport_close (transport, EIT_CLOSE_PROTOCOL_VIOLATION,
-                               "protocol violation: expected welcome");
-          return;
-        }
-      handle_welcome (self, transport, text, len);
-      return;
-    }
-
   if (self->flow != NULL)
     eit_flow_receive (self->flow, transport, &envelope, self->bodies);
+}
+
+/* A new session from the next hello on, with what was not acknowledged
+ * renumbered into it. */
+static void
+start_fresh_session (EitConnection *self)
+{
+  if (self->session_id == NULL)
+    return;
+  g_clear_pointer (&self->session_id, g_free);
+  g_clear_pointer (&self->session_epoch, g_free);
+  notify (self, PROP_SESSION_ID);
+  notify (self, PROP_SESSION_EPOCH);
+  if (self->flow != NULL)
+    {
+      guint resent = eit_flow_reset_session (self->flow);
+
+      self->session_resets++;
+      notify (self, PROP_SESSION_RESETS);
+      g_signal_emit (self, signals[SIGNAL_SESSION_RESET], 0, resent);
+    }
+}
+
+static char *
+new_instance_id (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  GString *id = g_string_new (NULL);
+
+  for (const char *p = uuid; *p; p++)
+    if (*p != '-')
+      g_string_append_c (id, *p);
+  return g_string_free (id, FALSE);
+}
+
+/* What the hub's close codes ask of a client (PROTOCOL.md 3 and 5.4). */
+static void
+follow_close_code (EitConnection *self,
+                   EitTransport  *transport)
+{
+  guint code = eit_transport_get_close_code (transport);
+  const char *reason = eit_transport_get_close_reason (transport);
+
+  if (eit_transport_get_closed_locally (transport))
+    return;
+
+  switch (code)
+    {
+    case EIT_CLOSE_INSTANCE_IN_USE:
+    case EIT_CLOSE_TAKEOVER_STORM:
+      {
+        g_autofree char *old = NULL;
+
+        /* During a cycle the old connection is the instance's: it carries on. */
+        if (self->active != NULL && self->active != transport)
+          return;
+        old = g_steal_pointer (&self->instance_id);
+        self->instance_id = new_instance_id ();
+        g_message ("connection %s: the hub refused instance %s (%u %s): connecting again as "
+                   "instance %s", self->instance_id, old, code, reason ? reason : "",
+                   self->instance_id);
+        self->generation = 0;
+        notify (self, PROP_INSTANCE_ID);
+        notify (self, PROP_GENERATION);
+        start_fresh_session (self);
+        break;
+      }
+
+    case EIT_CLOSE_FOREIGN_SESSION:
+      g_message ("connection %s: the hub refused session %s (%u %s): starting a new session",
+                 self->instance_id, self->session_id ? self->session_id : "",
+                 code, reason ? reason : "");
+      start_fresh_session (self);
+      break;
+
+    case EIT_CLOSE_TOO_MANY:
+      {
+        const char *after = reason ? strstr (reason, "retry after ") : NULL;
+        guint64 seconds;
+        g_autofree char *number = NULL;
+
+        if (after == NULL)
+          break;
+        after += strlen ("retry after ");
+        number = g_strndup (after, strspn (after, "0123456789"));
+        if (g_ascii_string_to_unsigned (number, 10, 0, 86400, &seconds, NULL))
+          self->retry_at_least = (guint) seconds * 1000;
+        break;
+      }
+
+    default:
+      break;
+    }
 }
 
 static void
@@ -662,6 +872,7 @@ on_transport_closed (EitTransport *transport,
     return;
 
   record_close (self, transport);
+  follow_close_code (self, transport);
 
   if (transport == self->pending)
     {
@@ -755,7 +966,8 @@ start_attempt (EitConnection *self)
     .trust_mode = self->trust_mode,
     .ca_file = self->ca_file,
     .pin = self->pinned_fingerprint,
-    .offer_v1 = TRUE,
+    .offer_v1 = self->protocol_mode == EIT_PROTOCOL_PREFERENCE_FULL ||
+                (self->protocol_mode == EIT_PROTOCOL_PREFERENCE_AUTO && !self->hub_base_only),
     .origin = self->origin,
     .max_message_size = EIT_DEFAULT_MAX_MESSAGE_SIZE,
   };
@@ -976,6 +1188,8 @@ eit_connection_get_property (GObject    *object,
     case PROP_WINDOW_MESSAGES:    g_value_set_uint (value, self->window_messages); break;
     case PROP_WINDOW_BYTES:       g_value_set_uint64 (value, self->window_bytes); break;
     case PROP_SEND_QUEUE_LIMIT:   g_value_set_uint (value, self->send_queue_limit); break;
+    case PROP_PROTOCOL_MODE:      g_value_set_enum (value, self->protocol_mode); break;
+    case PROP_MODE_REASON:        g_value_set_string (value, self->mode_reason); break;
     case PROP_STATE:              g_value_set_enum (value, self->state); break;
     case PROP_MODE:               g_value_set_enum (value, self->mode); break;
     case PROP_CONNECTED:          g_value_set_boolean (value, eit_connection_is_connected (self)); break;
@@ -1032,7 +1246,12 @@ eit_connection_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_URL:                set_string (&self->url, value); break;
+    case PROP_URL:
+      /* What was learnt about the hub belongs to its URL. */
+      if (g_strcmp0 (self->url, g_value_get_string (value)) != 0)
+        self->hub_base_only = FALSE;
+      set_string (&self->url, value);
+      break;
     case PROP_TOKEN:              set_string (&self->token, value); break;
     case PROP_ORIGIN:             set_string (&self->origin, value); break;
     case PROP_TRUST_MODE:         self->trust_mode = g_value_get_enum (value); break;
@@ -1063,6 +1282,7 @@ eit_connection_set_property (GObject      *object,
       if (self->flow != NULL)
         g_object_set (self->flow, "send-queue-limit", self->send_queue_limit, NULL);
       break;
+    case PROP_PROTOCOL_MODE:      self->protocol_mode = g_value_get_enum (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1144,6 +1364,11 @@ eit_connection_class_init (EitConnectionClass *klass)
   properties[PROP_SEND_QUEUE_LIMIT] =
     setting_ms ("send-queue-limit", 1, EIT_DEFAULT_SEND_QUEUE_LIMIT);
 
+  properties[PROP_PROTOCOL_MODE] =
+    g_param_spec_enum ("protocol-mode", NULL, NULL, EIT_TYPE_PROTOCOL_PREFERENCE,
+                       EIT_PROTOCOL_PREFERENCE_AUTO,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, EIT_TYPE_CONNECTION_STATE,
                        EIT_CONNECTION_STATE_DISCONNECTED,
@@ -1151,6 +1376,7 @@ eit_connection_class_init (EitConnectionClass *klass)
   properties[PROP_MODE] =
     g_param_spec_enum ("mode", NULL, NULL, EIT_TYPE_PROTOCOL_MODE, EIT_PROTOCOL_MODE_UNKNOWN,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MODE_REASON] = readonly_string ("mode-reason");
   properties[PROP_CONNECTED] =
     g_param_spec_boolean ("connected", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1201,13 +1427,7 @@ eit_connection_class_init (EitConnectionClass *klass)
 static void
 eit_connection_init (EitConnection *self)
 {
-  g_autofree char *uuid = g_uuid_string_random ();
-  GString *id = g_string_new (NULL);
-
-  for (const char *p = uuid; *p; p++)
-    if (*p != '-')
-      g_string_append_c (id, *p);
-  self->instance_id = g_string_free (id, FALSE);
+  self->instance_id = new_instance_id ();
   self->retired = g_ptr_array_new_with_free_func (g_object_unref);
   self->bodies = g_array_new (FALSE, FALSE, sizeof (EitJsonSpan));
   self->rand = g_rand_new ();

@@ -10,6 +10,19 @@
 
 G_BEGIN_DECLS
 
+/* Which layers a client asks a hub for (PROTOCOL.md 2.3). */
+typedef enum {
+  EIT_PROTOCOL_PREFERENCE_AUTO, /* offer eithub.v1; fall back to the base layer when the hub does
+                                 * not speak what it selected */
+  EIT_PROTOCOL_PREFERENCE_FULL, /* offer eithub.v1; never fall back */
+  EIT_PROTOCOL_PREFERENCE_BASE, /* never offer eithub.v1 */
+} EitProtocolPreference;
+
+/* The connection's mode-reason when it runs the base layer only. */
+#define EIT_MODE_REASON_FELL_BACK    "hub selected eithub.v1 but does not speak it"
+#define EIT_MODE_REASON_BASE_CHOSEN  "protocol mode set to base"
+#define EIT_MODE_REASON_NOT_SELECTED "hub did not select eithub.v1"
+
 #define EIT_TYPE_CONNECTION (eit_connection_get_type ())
 G_DECLARE_FINAL_TYPE (EitConnection, eit_connection, EIT, CONNECTION, GObject)
 
@@ -42,8 +55,11 @@ const GError      *eit_connection_get_last_error (EitConnection *self);
  *   cycle-interval-min, cycle-interval-max (guint ms; 0 = no cycling)
  *   reconnect-base, reconnect-cap, stable-period, connect-timeout (guint ms)
  *   window-messages (guint), window-bytes (guint64), send-queue-limit (guint)
+ *   protocol-mode (EitProtocolPreference: auto, full, base)
  * Properties (read-only, notify on change):
  *   state (EitConnectionState), mode (EitProtocolMode), connected (gboolean)
+ *   mode-reason (string): why a connection runs the base layer only, e.g.
+ *       "hub selected eithub.v1 but does not speak it"; NULL in full mode
  *   instance-id (string), generation (guint64)
  *   session-id (string), session-epoch (string)
  *   reconnects, cycles, timeouts, session-resets (guint)

@@ -25,6 +25,7 @@ typedef enum {
   EIT_ERROR_CONFIG,            /* bad URL, token, pin, file */
   EIT_ERROR_INSECURE_RELEASE,  /* --insecure-dev in a release build */
   EIT_ERROR_TLS_HANDSHAKE,     /* the TLS handshake broke off (a dropped link, a restarting hub) */
+  EIT_ERROR_CREDIT_OVERRUN,    /* more than the receive window allows (close 4005) */
 } EitError;
 
 GQuark eit_error_quark (void);

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The back-off layer. Hot path rules (the stack must keep up with Node's
  * `ws`): a message is copied once into a ring when accepted, bodies are
- * never re-serialized, everything that is ready and within credit leaves as
- * one "data" frame per main-loop iteration, and acks ride on data frames. */
+ * never re-serialized, what is ready and within credit leaves in as few
+ * "data" frames as the frame bound allows, once per main-loop iteration, and
+ * acks ride on data frames. Responsiveness rules (PROTOCOL.md 6.4): a frame
+ * carries what the path delivers in about 100 ms and never more than 64 KiB,
+ * and the bytes in flight follow the delivery rate, so a ping queues behind
+ * about the queueing-delay target of data, not behind a whole window. */
 #include "config.h"
 
 #include <string.h>
 
 #include "eit-error.h"
 #include "eit-flow.h"
+#include "eit-flow-window.h"
 #include "eit-signal.h"
 #include "eit-msg-ring.h"
 #include "eit-rtt.h"
@@ -26,6 +31,8 @@ struct _EitFlow
   guint         window_messages;
   guint64       window_bytes;
   guint         send_queue_limit;
+  guint64       send_queue_bytes;
+  guint         queue_delay_target;
   guint         keepalive_interval;
   guint         rtt_interval;
   guint         ack_delay;
@@ -39,8 +46,10 @@ struct _EitFlow
   guint64       sent_high;       /* highest seq ever sent in this session */
   guint64       last_assigned;   /* seq of the newest accepted message */
   guint64       in_flight_bytes; /* bytes of (peer_ack, sent_seq] */
+  guint64       queued_bytes;    /* bytes of (sent_high, last_assigned] */
   guint         peer_window_messages;
   guint64       peer_window_bytes;
+  EitFlowWindow rate_window;
   gint64        last_send_time;
   gint64        last_ping_time;
   gint64        credit_blocked_since;
@@ -50,12 +59,13 @@ struct _EitFlow
   guint64       recv_seq;        /* received, contiguous */
   guint64       consumed_seq;    /* delivered to the application */
   guint64       ack_sent;        /* the last ack we sent */
+  /* The credit base the peer may count from: the last ack we sent or what
+   * we had consumed when the handshake (which carries an ack) went out. */
+  guint64       ack_base;
   guint64       consumed_bytes_since_ack;
-  GArray       *in_sizes;        /* guint32 sizes of (ack_sent, recv_seq] */
-  guint         in_sizes_head;
-  guint64       in_unacked_bytes;
   EitMsgRing    inbound;         /* received, not yet consumed */
   guint         inbound_legacy;  /* queued from a session that was reset */
+  guint64       inbound_legacy_bytes;
 
   /* keep-alive */
   guint64       next_ping_id;
@@ -90,6 +100,8 @@ enum {
   PROP_WINDOW_MESSAGES,
   PROP_WINDOW_BYTES,
   PROP_SEND_QUEUE_LIMIT,
+  PROP_SEND_QUEUE_BYTES,
+  PROP_QUEUE_DELAY_TARGET,
   PROP_KEEPALIVE_INTERVAL,
   PROP_RTT_INTERVAL,
   PROP_ACK_DELAY,
@@ -104,6 +116,10 @@ enum {
   PROP_QUEUE_DEPTH,
   PROP_INBOUND_PENDING,
   PROP_CREDIT_WAIT_TIME,
+  PROP_ADAPTED_WINDOW,
+  PROP_DELIVERY_RATE,
+  PROP_FRAME_BOUND,
+  PROP_QUEUED_BYTES,
   PROP_PINGS_SENT,
   PROP_PONGS_RECEIVED,
   PROP_PINGS_RECEIVED,
@@ -168,21 +184,12 @@ send_control (EitFlow    *self,
   return TRUE;
 }
 
-/* Forgets the sizes of inbound messages the peer now knows we consumed. */
 static void
 mark_ack_sent (EitFlow *self,
                guint64  ack)
 {
-  guint n = (guint) (ack - self->ack_sent);
-
-  for (guint i = 0; i < n && self->in_sizes_head < self->in_sizes->len; i++)
-    self->in_unacked_bytes -= g_array_index (self->in_sizes, guint32, self->in_sizes_head++);
-  if (self->in_sizes_head > 1024 && self->in_sizes_head * 2 > self->in_sizes->len)
-    {
-      g_array_remove_range (self->in_sizes, 0, self->in_sizes_head);
-      self->in_sizes_head = 0;
-    }
   self->ack_sent = ack;
+  self->ack_base = MAX (self->ack_base, ack);
   self->consumed_bytes_since_ack = 0;
   g_clear_handle_id (&self->ack_timer_id, g_source_remove);
 }
@@ -231,11 +238,21 @@ ack_consumed (EitFlow *self)
     self->ack_timer_id = g_timeout_add (self->ack_delay, ack_timer_cb, self);
 }
 
+/* The byte window we send within: the peer's grant, narrowed to what the
+ * path delivers within the queueing-delay target. */
+static guint64
+send_window_bytes (EitFlow *self,
+                   gint64   now)
+{
+  return MIN (self->peer_window_bytes, eit_flow_window_get (&self->rate_window, now));
+}
+
 /* May body seq (of len bytes) go out now? */
 static gboolean
 has_credit (EitFlow *self,
             guint64  seq,
-            gsize    len)
+            gsize    len,
+            guint64  window_bytes)
 {
   if (seq - self->peer_ack > self->peer_window_messages)
     return FALSE;
@@ -243,14 +260,28 @@ has_credit (EitFlow *self,
    * than the byte window cannot stall the session. */
   if (seq == self->peer_ack + 1)
     return TRUE;
-  return self->in_flight_bytes + len <= self->peer_window_bytes;
+  return self->in_flight_bytes + len <= window_bytes;
+}
+
+/* Body bytes one data frame may carry: what the path delivers in
+ * EIT_FLOW_FRAME_TIME_MS, at most EIT_FLOW_MAX_FRAME_BODIES_BYTES (a frame
+ * is never cut: one body always fits). */
+static guint64
+frame_bound (EitFlow *self)
+{
+  double rate = self->rate_window.rate;
+  guint64 bound = rate > 0 ? (guint64) (rate * EIT_FLOW_FRAME_TIME_MS / 1000.0)
+                           : self->rate_window.window / 4;
+
+  return CLAMP (bound, 1, EIT_FLOW_MAX_FRAME_BODIES_BYTES);
 }
 
 static void
 flush (EitFlow *self)
 {
-  guint64 frame_limit = self->max_message_size + EIT_FRAME_OVERHEAD;
+  guint64 bound = frame_bound (self);
   gint64 now = g_get_monotonic_time ();
+  guint64 window_bytes = send_window_bytes (self, now);
 
   if (self->transport == NULL || !eit_transport_is_open (self->transport))
     return;
@@ -277,9 +308,9 @@ flush (EitFlow *self)
           gsize len;
           const char *body = eit_msg_ring_peek (&self->out, (guint) (seq - self->peer_ack - 1), &len);
 
-          if (!has_credit (self, seq, len))
+          if (!has_credit (self, seq, len, window_bytes))
             break;
-          if (seq > first && self->frame->len + len + 3 > frame_limit)
+          if (seq > first && frame_bytes + len > bound)
             break;
           if (seq > first)
             g_string_append_c (self->frame, ',');
@@ -312,10 +343,13 @@ flush (EitFlow *self)
 
       self->last_send_time = now;
       self->frames_out++;
+      /* Nothing more to send after it: the path could have taken more. */
+      eit_flow_window_frame_sent (&self->rate_window, seq - 1, now, seq > self->last_assigned);
       if (with_ack)
         mark_ack_sent (self, self->consumed_seq);
       self->messages_out += new_messages;
       self->bytes_out += new_bytes;
+      self->queued_bytes -= new_bytes;
       self->resent += (seq - first) - new_messages;
       if (seq - 1 > self->sent_high)
         self->sent_high = seq - 1;
@@ -429,7 +463,7 @@ handle_ack (EitFlow      *self,
             EitTransport *from,
             guint64       ack)
 {
-  guint64 counted_until;
+  guint64 counted_until, freed = 0;
 
   if (ack > self->sent_high)
     {
@@ -447,8 +481,10 @@ handle_ack (EitFlow      *self,
     {
       gsize len;
       eit_msg_ring_peek (&self->out, (guint) (s - self->peer_ack - 1), &len);
-      self->in_flight_bytes -= len;
+      freed += len;
     }
+  self->in_flight_bytes -= freed;
+  eit_flow_window_acked (&self->rate_window, ack, freed, g_get_monotonic_time ());
   eit_msg_ring_pop (&self->out, (guint) (ack - self->peer_ack));
   self->peer_ack = ack;
   /* The peer may have received messages through an older connection that
@@ -511,13 +547,22 @@ deliver_pending (EitFlow *self)
       prepare_delivery (self, body, len);
       eit_msg_ring_pop (&self->inbound, 1);
       if (self->inbound_legacy > 0)
-        self->inbound_legacy--;
+        {
+          self->inbound_legacy--;
+          self->inbound_legacy_bytes -= len;
+        }
       else
         consume_one (self, len);
       emit_delivery (self);
     }
   ack_consumed (self);
   g_object_unref (self);
+}
+
+static guint64
+inbound_waiting_bytes (EitFlow *self)
+{
+  return self->inbound.total_bytes - self->inbound_legacy_bytes;
 }
 
 static gboolean
@@ -528,7 +573,7 @@ close_overrun (EitFlow      *self,
   g_autofree char *reason =
     g_strdup_printf ("credit overrun: message %" G_GUINT64_FORMAT " beyond the window "
                      "(acked %" G_GUINT64_FORMAT ", window %u messages / %" G_GUINT64_FORMAT " bytes)",
-                     seq, self->ack_sent, self->window_messages, self->window_bytes);
+                     seq, self->ack_base, self->window_messages, self->window_bytes);
   eit_transport_close (from, EIT_CLOSE_CREDIT_OVERRUN, reason);
   return FALSE;
 }
@@ -574,8 +619,13 @@ receive_data (EitFlow           *self,
           g_object_unref (self);
           return FALSE;
         }
-      if (seq - self->ack_sent > self->window_messages ||
-          (seq - self->ack_sent > 1 && self->in_unacked_bytes + size > self->window_bytes))
+      /* Messages count from the credit base; bytes are those waiting to be
+       * consumed, which is what the window bounds in memory. Both are at
+       * least as generous as the sender's own count, so a lost ack never
+       * turns into a false overrun. */
+      if (seq - self->ack_base > self->window_messages ||
+          (seq > self->consumed_seq + 1 &&
+           inbound_waiting_bytes (self) + size > self->window_bytes))
         {
           close_overrun (self, from, seq);
           g_object_unref (self);
@@ -583,11 +633,9 @@ receive_data (EitFlow           *self,
         }
 
       self->recv_seq = seq;
-      g_array_append_val (self->in_sizes, size);
-      self->in_unacked_bytes += size;
 
       if (self->receiving_paused || eit_msg_ring_length (&self->inbound) > 0)
-        eit_msg_ring_push (&self->inbound, span->start, span->len, 0);
+        eit_msg_ring_push (&self->inbound, span->start, span->len);
       else
         {
           consume_one (self, span->len);
@@ -702,7 +750,10 @@ eit_flow_send (EitFlow    *self,
   while (n > 0 && is_json_space (json[n - 1]))
     n--;
 
+  /* An empty queue takes any message within max-message-size, so a byte
+   * limit below it cannot lock a large message out. */
   if (self->last_assigned - self->sent_high >= self->send_queue_limit ||
+      (self->last_assigned > self->sent_high && self->queued_bytes + n > self->send_queue_bytes) ||
       n > self->max_message_size ||
       !eit_json_validate (json, n, NULL, NULL))
     {
@@ -710,8 +761,9 @@ eit_flow_send (EitFlow    *self,
       return FALSE;
     }
 
-  eit_msg_ring_push (&self->out, json, n, 0);
+  eit_msg_ring_push (&self->out, json, n);
   self->last_assigned++;
+  self->queued_bytes += n;
   schedule_flush (self);
   return TRUE;
 }
@@ -728,8 +780,13 @@ eit_flow_attach (EitFlow      *self,
   g_return_if_fail (EIT_IS_TRANSPORT (transport));
 
   g_set_object (&self->transport, transport);
-  self->peer_window_messages = MAX (peer_window_messages, 1);
-  self->peer_window_bytes = MAX (peer_window_bytes, 1);
+  eit_flow_window_forget_frames (&self->rate_window);
+  /* Clamped to our own maximum: a window of 2^53-1 must not let a peer that
+   * never acks make us keep gigabytes for it. */
+  self->peer_window_messages = CLAMP (peer_window_messages, 1, self->window_messages);
+  self->peer_window_bytes = CLAMP (peer_window_bytes, 1, self->window_bytes);
+  /* Our handshake carried an ack no greater than this. */
+  self->ack_base = MAX (self->ack_base, self->consumed_seq);
 
   /* The handshake's ack acknowledges like any ack. */
   if (peer_ack > self->peer_ack && peer_ack <= self->sent_high)
@@ -749,6 +806,10 @@ eit_flow_attach (EitFlow      *self,
     }
 
   self->last_send_time = self->last_ping_time = g_get_monotonic_time ();
+  /* A ping before any data measures the path's base RTT, which the
+   * delivery-rate window needs; later pings queue behind data. */
+  if (self->keepalive_interval > 0)
+    send_ping (self);
   schedule_keepalive (self, self->keepalive_interval);
   schedule_flush (self);
   if (self->consumed_seq > self->ack_sent)
@@ -787,16 +848,17 @@ eit_flow_reset_session (EitFlow *self)
   self->sent_high = 0;
   self->last_assigned = pending;
   self->in_flight_bytes = 0;
+  self->queued_bytes = self->out.total_bytes;
   self->credit_blocked_since = 0;
+  eit_flow_window_forget_frames (&self->rate_window);
 
   self->inbound_legacy = eit_msg_ring_length (&self->inbound);
+  self->inbound_legacy_bytes = self->inbound.total_bytes;
   self->recv_seq = 0;
   self->consumed_seq = 0;
   self->ack_sent = 0;
+  self->ack_base = 0;
   self->consumed_bytes_since_ack = 0;
-  g_array_set_size (self->in_sizes, 0);
-  self->in_sizes_head = 0;
-  self->in_unacked_bytes = 0;
   g_clear_handle_id (&self->ack_timer_id, g_source_remove);
 
   if (pending > 0)
@@ -843,8 +905,9 @@ credit_messages (EitFlow *self)
 static guint64
 credit_bytes (EitFlow *self)
 {
-  return self->in_flight_bytes >= self->peer_window_bytes ? 0
-         : self->peer_window_bytes - self->in_flight_bytes;
+  guint64 window = send_window_bytes (self, g_get_monotonic_time ());
+
+  return self->in_flight_bytes >= window ? 0 : window - self->in_flight_bytes;
 }
 
 static gint64
@@ -874,6 +937,14 @@ eit_flow_get_stats (EitFlow      *self,
   stats->queue_depth = (guint) (self->last_assigned - self->sent_seq);
   stats->inbound_pending = eit_msg_ring_length (&self->inbound);
   stats->credit_wait_time = credit_wait_now (self);
+  stats->waiting_for_credit = self->credit_blocked_since != 0;
+  stats->adapted_window = send_window_bytes (self, g_get_monotonic_time ());
+  stats->delivery_rate = self->rate_window.rate;
+  stats->frame_bound = frame_bound (self);
+  stats->queued_bytes = self->queued_bytes;
+  stats->send_queue_bytes = self->send_queue_bytes;
+  stats->rtt_min = self->rtt.min;
+  stats->ack_rtt = self->rate_window.ack_rtt;
   stats->pings_sent = self->pings_sent;
   stats->pongs_received = self->pongs_received;
   stats->pings_received = self->pings_received;
@@ -915,9 +986,9 @@ eit_flow_finalize (GObject *object)
 
   eit_msg_ring_clear (&self->out);
   eit_msg_ring_clear (&self->inbound);
-  g_array_unref (self->in_sizes);
   g_string_free (self->frame, TRUE);
   g_string_free (self->deliver, TRUE);
+  eit_flow_window_clear (&self->rate_window);
 
   G_OBJECT_CLASS (eit_flow_parent_class)->finalize (object);
 }
@@ -935,6 +1006,8 @@ eit_flow_get_property (GObject    *object,
     case PROP_WINDOW_MESSAGES:      g_value_set_uint (value, self->window_messages); break;
     case PROP_WINDOW_BYTES:         g_value_set_uint64 (value, self->window_bytes); break;
     case PROP_SEND_QUEUE_LIMIT:     g_value_set_uint (value, self->send_queue_limit); break;
+    case PROP_SEND_QUEUE_BYTES:     g_value_set_uint64 (value, self->send_queue_bytes); break;
+    case PROP_QUEUE_DELAY_TARGET:   g_value_set_uint (value, self->queue_delay_target); break;
     case PROP_KEEPALIVE_INTERVAL:   g_value_set_uint (value, self->keepalive_interval); break;
     case PROP_RTT_INTERVAL:         g_value_set_uint (value, self->rtt_interval); break;
     case PROP_ACK_DELAY:            g_value_set_uint (value, self->ack_delay); break;
@@ -949,6 +1022,10 @@ eit_flow_get_property (GObject    *object,
     case PROP_QUEUE_DEPTH:          g_value_set_uint (value, (guint) (self->last_assigned - self->sent_seq)); break;
     case PROP_INBOUND_PENDING:      g_value_set_uint (value, eit_msg_ring_length (&self->inbound)); break;
     case PROP_CREDIT_WAIT_TIME:     g_value_set_int64 (value, credit_wait_now (self)); break;
+    case PROP_ADAPTED_WINDOW:       g_value_set_uint64 (value, send_window_bytes (self, g_get_monotonic_time ())); break;
+    case PROP_DELIVERY_RATE:        g_value_set_double (value, self->rate_window.rate); break;
+    case PROP_FRAME_BOUND:          g_value_set_uint64 (value, frame_bound (self)); break;
+    case PROP_QUEUED_BYTES:         g_value_set_uint64 (value, self->queued_bytes); break;
     case PROP_PINGS_SENT:           g_value_set_uint64 (value, self->pings_sent); break;
     case PROP_PONGS_RECEIVED:       g_value_set_uint64 (value, self->pongs_received); break;
     case PROP_PINGS_RECEIVED:       g_value_set_uint64 (value, self->pings_received); break;
@@ -982,6 +1059,11 @@ eit_flow_set_property (GObject      *object,
     case PROP_WINDOW_MESSAGES:    self->window_messages = g_value_get_uint (value); break;
     case PROP_WINDOW_BYTES:       self->window_bytes = g_value_get_uint64 (value); break;
     case PROP_SEND_QUEUE_LIMIT:   self->send_queue_limit = g_value_get_uint (value); break;
+    case PROP_SEND_QUEUE_BYTES:   self->send_queue_bytes = g_value_get_uint64 (value); break;
+    case PROP_QUEUE_DELAY_TARGET:
+      self->queue_delay_target = g_value_get_uint (value);
+      eit_flow_window_set_target (&self->rate_window, self->queue_delay_target);
+      break;
     case PROP_KEEPALIVE_INTERVAL:
       self->keepalive_interval = g_value_get_uint (value);
       schedule_keepalive (self, self->keepalive_interval);
@@ -1036,6 +1118,12 @@ eit_flow_class_init (EitFlowClass *klass)
   properties[PROP_SEND_QUEUE_LIMIT] =
     g_param_spec_uint ("send-queue-limit", NULL, NULL, 1, G_MAXUINT32,
                        EIT_DEFAULT_SEND_QUEUE_LIMIT, rw);
+  properties[PROP_SEND_QUEUE_BYTES] =
+    g_param_spec_uint64 ("send-queue-bytes", NULL, NULL, 1, G_MAXUINT32,
+                         EIT_DEFAULT_SEND_QUEUE_BYTES, rw);
+  properties[PROP_QUEUE_DELAY_TARGET] =
+    g_param_spec_uint ("queue-delay-target", NULL, NULL, 1, 60000,
+                       EIT_DEFAULT_QUEUE_DELAY_TARGET_MS, rw);
   properties[PROP_KEEPALIVE_INTERVAL] =
     g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, G_MAXUINT32,
                        EIT_DEFAULT_KEEPALIVE_INTERVAL_MS, rw);
@@ -1061,6 +1149,10 @@ eit_flow_class_init (EitFlowClass *klass)
   properties[PROP_CREDIT_WAIT_TIME] =
     g_param_spec_int64 ("credit-wait-time", NULL, NULL, 0, G_MAXINT64, 0,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ADAPTED_WINDOW] = metric_uint64 ("adapted-window");
+  properties[PROP_DELIVERY_RATE] = metric_double ("delivery-rate");
+  properties[PROP_FRAME_BOUND] = metric_uint64 ("frame-bound");
+  properties[PROP_QUEUED_BYTES] = metric_uint64 ("queued-bytes");
   properties[PROP_PINGS_SENT] = metric_uint64 ("pings-sent");
   properties[PROP_PONGS_RECEIVED] = metric_uint64 ("pongs-received");
   properties[PROP_PINGS_RECEIVED] = metric_uint64 ("pings-received");
@@ -1086,10 +1178,10 @@ eit_flow_init (EitFlow *self)
 {
   eit_msg_ring_init (&self->out);
   eit_msg_ring_init (&self->inbound);
-  self->in_sizes = g_array_new (FALSE, FALSE, sizeof (guint32));
   self->frame = g_string_sized_new (4096);
   self->deliver = g_string_sized_new (256);
   self->peer_window_messages = EIT_DEFAULT_WINDOW_MESSAGES;
   self->peer_window_bytes = EIT_DEFAULT_WINDOW_BYTES;
   eit_rtt_init (&self->rtt);
+  eit_flow_window_init (&self->rate_window, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
 }

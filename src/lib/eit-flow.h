@@ -11,6 +11,13 @@
 
 G_BEGIN_DECLS
 
+/* Bytes of accepted, not yet sent messages (PROTOCOL.md 6.2). */
+#define EIT_DEFAULT_SEND_QUEUE_BYTES     8388608
+/* A data frame carries at most what the path delivers in this long ... */
+#define EIT_FLOW_FRAME_TIME_MS           100
+/* ... and at most this many bytes of bodies (always at least one body). */
+#define EIT_FLOW_MAX_FRAME_BODIES_BYTES  65536
+
 #define EIT_TYPE_FLOW (eit_flow_get_type ())
 G_DECLARE_FINAL_TYPE (EitFlow, eit_flow, EIT, FLOW, GObject)
 
@@ -18,14 +25,17 @@ EitFlow  *eit_flow_new                (void);
 
 /* Accepts one JSON message for sending. FALSE, and nothing accepted, when the
  * text is not one valid JSON value, is larger than max-message-size, or the
- * send queue is full (policy: reject new, PROTOCOL.md 6.2). */
+ * send queue is full in messages or bytes (policy: reject new, PROTOCOL.md
+ * 6.2; an empty queue takes any message up to max-message-size). */
 gboolean  eit_flow_send               (EitFlow    *self,
                                        const char *json,
                                        gssize      len);
 
 /* Starts using transport: re-sends every message the peer has not received
- * (seq > peer_recv), forgets what it consumed (seq <= peer_ack), and adopts
- * the peer's receive window. */
+ * (seq > peer_recv) through the usual bounded frames, within credit, forgets
+ * what it consumed (seq <= peer_ack), and adopts the peer's receive window,
+ * clamped to our own window settings. The delivery-rate window carries over
+ * from the previous transport of the session. */
 void      eit_flow_attach             (EitFlow      *self,
                                        EitTransport *transport,
                                        guint64       peer_recv,
@@ -59,7 +69,9 @@ void      eit_flow_set_receiving_paused (EitFlow *self,
 
 /* Properties (settings, read-write):
  *   window-messages (guint), window-bytes (guint64): our receive window
- *   send-queue-limit (guint), keepalive-interval (guint, ms, 0 = off),
+ *   send-queue-limit (guint): messages; send-queue-bytes (guint64)
+ *   queue-delay-target (guint, ms): the delivery-rate window's target
+ *   keepalive-interval (guint, ms, 0 = off),
  *   rtt-interval (guint, ms, 0 = off): ping at least this often, busy or not,
  *   ack-delay (guint, ms), max-message-size (guint64), receiving-paused (gboolean)
  * Properties (metrics, read-only; they change per message, so they do not
@@ -70,6 +82,11 @@ void      eit_flow_set_receiving_paused (EitFlow *self,
  *   queue-depth (guint): accepted by send(), not yet sent
  *   inbound-pending (guint): received, not yet consumed
  *   credit-wait-time (gint64, µs): total time messages waited for credit
+ *   adapted-window (guint64): the byte window we send within, the peer's
+ *     narrowed to the delivery-rate window (PROTOCOL.md 6.4)
+ *   delivery-rate (double, bytes/s; 0 before the first sample)
+ *   frame-bound (guint64): bytes of bodies the next data frame may carry
+ *   queued-bytes (guint64): bytes accepted by send(), not yet sent
  *   pings-sent, pongs-received, pings-received (guint64)
  *   rtt-last, rtt-smoothed, rtt-p50, rtt-p99 (double, ms; -1 before a sample)
  *   messages-in, messages-out, bytes-in, bytes-out (guint64): application messages
@@ -85,6 +102,9 @@ typedef struct {
   guint64 window_bytes, peer_window_bytes, credit_bytes, in_flight_bytes;
   guint   queue_depth, inbound_pending;
   gint64  credit_wait_time;
+  gboolean waiting_for_credit;    /* a message is ready and credit is out */
+  guint64 adapted_window, frame_bound, queued_bytes, send_queue_bytes;
+  double  delivery_rate, rtt_min, ack_rtt;
   guint64 pings_sent, pongs_received, pings_received;
   double  rtt_last, rtt_smoothed, rtt_p50, rtt_p99;
   guint64 messages_in, messages_out, bytes_in, bytes_out;

@@ -1,28 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The hub's base layer and handshake. Every refusal happens before the
- * WebSocket upgrade with a status and a body that says what to do
- * (docs/PROTOCOL.md 2.4); after the upgrade, a v1 client has
+/* The hub's base layer and handshake. Its EitHubListener accepts, runs
+ * TLS and reads the upgrade request; this file decides on it: every
+ * refusal has a status and a body that says what to do (docs/PROTOCOL.md
+ * 2.4); after the upgrade, a v1 client has
  * inactivity-timeout to say hello, and then belongs to the session of its
- * instance. Sessions are keyed by instance, so two instances sharing a
- * token never replace each other. */
+ * instance. Sessions are keyed by (token identity, instance), so two
+ * instances sharing a token never replace each other and nothing crosses
+ * tokens; handle_hello () applies the multi-tab rules (PROTOCOL.md 5.5). */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <sys/resource.h>
 
 #include "eit-enums.h"
 #include "eit-error.h"
+#include "eit-hub-listener.h"
 #include "eit-hub-private.h"
 #include "eit-json.h"
+#include "eit-log-limit.h"
 #include "eit-marshal.h"
 #include "eit-profile.h"
 #include "eit-tls.h"
 
 #define TOKEN_INDEX_KEY "eit-token-index"
-#define MODE_KEY        "eit-mode"
+#define IDENTITY_KEY    "eit-identity"
 #define NO_TOKEN        G_MAXUINT
 
 typedef struct {
@@ -30,18 +33,6 @@ typedef struct {
   EitTransport *transport;
   guint         timer_id;
 } Handshake;
-
-/* A TLS handshake in progress. Freed by its own callback, which always
- * runs; server is NULL once the server is gone. */
-typedef struct {
-  EitHubServer       *server;
-  GTlsConnection     *tls;
-  GSocketConnection  *socket;
-  GCancellable       *cancellable;
-  guint               timer_id;
-} TlsAccept;
-
-#define DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
 
 struct _EitHubServer
 {
@@ -55,17 +46,17 @@ struct _EitHubServer
   EitHubSettings   settings;
   guint            max_connections_per_token;
 
-  /* We accept TLS ourselves and hand libsoup finished streams: its own
-   * HTTPS listener in 3.2 keeps every accepted TLS session (even failed
-   * handshakes) until it exits, and has no handshake timeout. */
-  GSocketService  *service;
-  GPtrArray       *tls_accepts;     /* TlsAccept*, not owned */
-  guint            handshake_timeout;
-  SoupServer      *soup;
-  guint            port;
+  EitHubListener  *listener;
   char            *epoch;
-  GHashTable      *sessions;        /* instance -> EitHubSession */
-  GPtrArray       *session_list;    /* the same sessions, in order of arrival */
+  /* "identity/instance" -> full-protocol EitHubSession: nothing crosses
+   * token identities, and base-layer sessions are not in it at all. */
+  GHashTable      *sessions;
+  GHashTable      *sessions_by_id;  /* session id -> full EitHubSession, not owned */
+  GPtrArray       *session_list;    /* every session, base layer too, in order of arrival */
+  guint64          max_queued_bytes;
+  guint64          queued_total;    /* cached for a millisecond: summing is O(sessions) */
+  gint64           queued_total_time;
+  EitLogLimit     *session_log_limit;
   GPtrArray       *handshakes;      /* Handshake* */
   GPtrArray       *transports;      /* every open transport, for counting and shutdown */
   GHashTable      *per_token;       /* token index -> open connections */
@@ -89,6 +80,16 @@ enum {
   PROP_MAX_MESSAGE_SIZE,
   PROP_MAX_CONNECTIONS_PER_TOKEN,
   PROP_HANDSHAKE_TIMEOUT,
+  PROP_MAX_CONNECTIONS,
+  PROP_MAX_UNAUTHENTICATED_PER_ADDRESS,
+  PROP_FIRST_BYTE_TIMEOUT,
+  PROP_REQUEST_TIMEOUT,
+  PROP_OUTPUT_LIMIT,
+  PROP_SLOW_CONSUMER_TIMEOUT,
+  PROP_CONTROL_FRAME_LIMIT,
+  PROP_MAX_QUEUED_BYTES,
+  PROP_TAKEOVER_STORM_LIMIT,
+  PROP_TAKEOVER_STORM_WINDOW,
   PROP_PORT,
   PROP_EPOCH,
   N_PROPS
@@ -121,6 +122,73 @@ eit_hub_server_log (EitHubServer *self,
 }
 
 void
+eit_hub_server_log_limited (EitHubServer *self,
+                            const char   *kind,
+                            const char   *format,
+                            ...)
+{
+  g_autofree char *line = NULL;
+  guint suppressed = 0;
+  va_list args;
+
+  if (!eit_log_limit_check (self->session_log_limit, kind, &suppressed))
+    return;
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (suppressed > 0)
+    eit_hub_server_log (self, "%s (and %u more like it in the last second)", line, suppressed);
+  else
+    eit_hub_server_log (self, "%s", line);
+}
+
+static char *
+session_key (const char *identity,
+             const char *instance)
+{
+  return g_strconcat (identity, "/", instance, NULL);
+}
+
+gboolean
+eit_hub_server_may_queue (EitHubServer  *self,
+                          EitHubSession *session,
+                          gsize          len)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 own, fair;
+
+  if (self->max_queued_bytes == 0)
+    return TRUE;
+  if (now - self->queued_total_time > 1000)
+    {
+      self->queued_total = 0;
+      for (guint i = 0; i < self->session_list->len; i++)
+        self->queued_total += eit_hub_session_get_queued_bytes (g_ptr_array_index (self->session_list, i));
+      self->queued_total_time = now;
+    }
+  if (self->queued_total + len <= self->max_queued_bytes)
+    {
+      self->queued_total += len;
+      return TRUE;
+    }
+  /* Policy at the limit: sessions holding less than an equal share keep
+   * sending, the ones that hold more are refused until they drain. */
+  own = eit_hub_session_get_queued_bytes (session);
+  fair = self->max_queued_bytes / MAX (self->session_list->len, 1);
+  if (own + len <= fair)
+    {
+      self->queued_total += len;
+      return TRUE;
+    }
+  eit_hub_server_log_limited (self, "queue-budget",
+                              "hub-wide queue budget of %" G_GUINT64_FORMAT " bytes reached: "
+                              "message to session %s refused (it holds %" G_GUINT64_FORMAT
+                              " bytes, fair share %" G_GUINT64_FORMAT ")",
+                              self->max_queued_bytes, eit_hub_session_get_id (session), own, fair);
+  return FALSE;
+}
+
+void
 eit_hub_server_deliver (EitHubServer  *self,
                         EitHubSession *session,
                         const char    *json,
@@ -134,9 +202,13 @@ eit_hub_server_session_expired (EitHubServer  *self,
                                 EitHubSession *session)
 {
   g_autoptr(EitHubSession) hold = g_object_ref (session);
+  g_autofree char *key = session_key (eit_hub_session_get_identity (session),
+                                      eit_hub_session_get_instance (session));
 
-  if (g_hash_table_lookup (self->sessions, eit_hub_session_get_instance (session)) == session)
-    g_hash_table_remove (self->sessions, eit_hub_session_get_instance (session));
+  if (g_hash_table_lookup (self->sessions, key) == session)
+    g_hash_table_remove (self->sessions, key);
+  if (g_hash_table_lookup (self->sessions_by_id, eit_hub_session_get_id (session)) == session)
+    g_hash_table_remove (self->sessions_by_id, eit_hub_session_get_id (session));
   if (g_ptr_array_remove (self->session_list, session))
     g_signal_emit (self, signals[SIGNAL_SESSION_REMOVED], 0, session);
 }
@@ -193,35 +265,15 @@ token_from_request (SoupMessageHeaders *headers)
   return NULL;
 }
 
-static gboolean
-offers_protocol (SoupMessageHeaders *headers,
-                 const char         *protocol)
-{
-  const char *protocols = soup_message_headers_get_list (headers, "Sec-WebSocket-Protocol");
-  g_auto(GStrv) entries = NULL;
-
-  if (protocols == NULL)
-    return FALSE;
-  entries = g_strsplit (protocols, ",", -1);
-  for (guint i = 0; entries[i] != NULL; i++)
-    if (strcmp (g_strstrip (entries[i]), protocol) == 0)
-      return TRUE;
-  return FALSE;
-}
-
+/* The listener writes the answer, and logs it rate-limited. */
 static void
-refuse (EitHubServer      *self,
-        SoupServerMessage *msg,
-        guint              status,
-        const char        *body)
+refuse (EitHubRequest *request,
+        guint          status,
+        const char    *body)
 {
-  g_autofree char *text = g_strconcat (body, "\n", NULL);
-
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
-                                    text, strlen (text));
-  eit_hub_server_log (self, "refused %s: %u %s",
-                      soup_server_message_get_remote_host (msg) ?: "?", status, body);
+  request->status = status;
+  g_free (request->body);
+  request->body = g_strdup (body);
 }
 
 static guint
@@ -241,41 +293,33 @@ add_to_token (EitHubServer *self,
   g_hash_table_insert (self->per_token, GUINT_TO_POINTER (index), GUINT_TO_POINTER (count + delta));
 }
 
-static void upgraded_cb (SoupServerMessage *msg,
-                         EitHubServer      *self);
-
-/* Every request: refusals happen here, with a status, and an upgrade. */
+/* Every upgrade request, in the order of PROTOCOL.md 2.4: origin, token,
+ * upgrade, the token's connection limit, RFC 6455. */
 static void
-request_cb (SoupServer        *server,
-            SoupServerMessage *msg,
-            const char        *path,
-            GHashTable        *query,
-            gpointer           user_data)
+request_cb (EitHubListener *listener,
+            EitHubRequest  *request,
+            EitHubServer   *self)
 {
-  EitHubServer *self = user_data;
-  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  const char *origin = soup_message_headers_get_one (request, "Origin");
+  SoupMessageHeaders *response = request->response_headers;
+  const char *origin = soup_message_headers_get_one (request->request_headers, "Origin");
   g_autofree char *token = NULL;
-  g_autoptr(GError) error = NULL;
   guint index = NO_TOKEN;
-  EitProtocolMode mode;
 
   if (origin != NULL && self->allowed_origins != NULL && self->allowed_origins[0] != NULL &&
       !g_strv_contains ((const char * const *) self->allowed_origins, origin))
     {
       g_autofree char *body = g_strdup_printf ("origin not allowed: %s", origin);
-      refuse (self, msg, SOUP_STATUS_FORBIDDEN, body);
+      refuse (request, SOUP_STATUS_FORBIDDEN, body);
       return;
     }
 
-  token = token_from_request (request);
+  token = token_from_request (request->request_headers);
   if (!self->insecure_dev)
     {
       if (token == NULL || *token == '\0')
         {
           soup_message_headers_replace (response, "WWW-Authenticate", "Bearer realm=\"eithub\"");
-          refuse (self, msg, SOUP_STATUS_UNAUTHORIZED,
+          refuse (request, SOUP_STATUS_UNAUTHORIZED,
                   "missing token: send \"Authorization: Bearer <token>\" or the subprotocol \"eithub.bearer.<token>\"");
           return;
         }
@@ -284,15 +328,14 @@ request_cb (SoupServer        *server,
         {
           soup_message_headers_replace (response, "WWW-Authenticate",
                                         "Bearer realm=\"eithub\", error=\"invalid_token\"");
-          refuse (self, msg, SOUP_STATUS_UNAUTHORIZED, "invalid token: check the hub's token file");
+          refuse (request, SOUP_STATUS_UNAUTHORIZED, "invalid token: check the hub's token file");
           return;
         }
     }
 
-  if (!soup_message_headers_header_equals (request, "Upgrade", "websocket"))
+  if (!request->is_upgrade)
     {
-      refuse (self, msg, 426, "this is an Eit hub: connect with a WebSocket (wss://)");
-      soup_server_message_set_status (msg, 426, "Upgrade Required");
+      refuse (request, 426, "this is an Eit hub: connect with a WebSocket (wss://)");
       return;
     }
 
@@ -301,39 +344,35 @@ request_cb (SoupServer        *server,
       g_autofree char *body = g_strdup_printf ("too many connections for this token (limit %u)",
                                                self->max_connections_per_token);
       soup_message_headers_replace (response, "Retry-After", "1");
-      refuse (self, msg, 429, body);
+      refuse (request, 429, body);
       return;
     }
 
-  /* libsoup refuses a client whose offered protocols it does not list, but
-   * a browser that offers only "eithub.bearer.<token>" must get in: we pick
-   * the protocol ourselves and tell libsoup nothing. */
-  if (offers_protocol (request, EIT_SUBPROTOCOL_V1))
-    {
-      soup_message_headers_replace (response, "Sec-WebSocket-Protocol", EIT_SUBPROTOCOL_V1);
-      mode = EIT_PROTOCOL_MODE_FULL;
-    }
-  else
-    {
-      if (offers_protocol (request, EIT_SUBPROTOCOL_JSON))
-        soup_message_headers_replace (response, "Sec-WebSocket-Protocol", EIT_SUBPROTOCOL_JSON);
-      mode = EIT_PROTOCOL_MODE_BASE;
-    }
-  /* libsoup checks the rest of RFC 6455 4.2.1 and writes the 101; the
-   * WebSocket itself is ours. */
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &error))
+  if (request->upgrade_error != NULL)
     {
       g_autofree char *body = g_strdup_printf ("not a valid WebSocket upgrade (%s): connect with "
                                                "a WebSocket client (RFC 6455, version 13)",
-                                               error->message);
-      refuse (self, msg, SOUP_STATUS_BAD_REQUEST, body);
+                                               request->upgrade_error);
+      refuse (request, SOUP_STATUS_BAD_REQUEST, body);
       return;
     }
-  soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL);
-  g_object_set_data (G_OBJECT (msg), TOKEN_INDEX_KEY, GUINT_TO_POINTER (index));
-  g_object_set_data (G_OBJECT (msg), MODE_KEY, GINT_TO_POINTER (mode));
-  g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (upgraded_cb), self,
-                           G_CONNECT_DEFAULT);
+
+  /* A browser that offers only "eithub.bearer.<token>" gets in with no
+   * protocol selected: the bearer entry is never selected. */
+  if (eit_hub_request_offers_protocol (request, EIT_SUBPROTOCOL_V1))
+    {
+      soup_message_headers_replace (response, "Sec-WebSocket-Protocol", EIT_SUBPROTOCOL_V1);
+      request->mode = EIT_PROTOCOL_MODE_FULL;
+    }
+  else
+    {
+      if (eit_hub_request_offers_protocol (request, EIT_SUBPROTOCOL_JSON))
+        soup_message_headers_replace (response, "Sec-WebSocket-Protocol", EIT_SUBPROTOCOL_JSON);
+      request->mode = EIT_PROTOCOL_MODE_BASE;
+    }
+  request->status = SOUP_STATUS_SWITCHING_PROTOCOLS;
+  request->max_message_size = self->settings.max_message_size;
+  request->tag = index;
 }
 
 static void
@@ -367,13 +406,20 @@ handshake_timeout_cb (gpointer user_data)
 
 static EitHubSession *
 add_session (EitHubServer    *self,
+             const char      *identity,
              const char      *instance,
              EitProtocolMode  mode)
 {
-  EitHubSession *session = eit_hub_session_new_internal (self, instance, mode, &self->settings);
+  EitHubSession *session = eit_hub_session_new_internal (self, identity, instance, mode,
+                                                         &self->settings);
 
-  g_hash_table_insert (self->sessions, g_strdup (instance), session);
-  g_ptr_array_add (self->session_list, g_object_ref (session));
+  /* A base-layer session has no name a hello could use. */
+  if (mode == EIT_PROTOCOL_MODE_FULL)
+    {
+      g_hash_table_insert (self->sessions, session_key (identity, instance), g_object_ref (session));
+      g_hash_table_insert (self->sessions_by_id, g_strdup (eit_hub_session_get_id (session)), session);
+    }
+  g_ptr_array_add (self->session_list, session);
   g_signal_emit (self, signals[SIGNAL_SESSION_ADDED], 0, session);
   return session;
 }
@@ -381,20 +427,38 @@ add_session (EitHubServer    *self,
 static char *
 build_welcome (EitHubServer  *self,
                EitHubSession *session,
-               gboolean       resumed)
+               gboolean       resumed,
+               guint64        generation)
 {
   EitFlow *flow = eit_hub_session_get_flow (session);
 
   return g_strdup_printf ("{\"type\":\"welcome\",\"session\":\"%s\",\"epoch\":\"%s\",\"resumed\":%s,"
+                          "\"generation\":%" G_GUINT64_FORMAT ","
                           "\"recv\":%" G_GUINT64_FORMAT ",\"ack\":%" G_GUINT64_FORMAT ","
                           "\"window\":{\"messages\":%u,\"bytes\":%" G_GUINT64_FORMAT "},"
                           "\"inactivity_ms\":%u,\"keepalive_ms\":%u,\"max_message_size\":%" G_GUINT64_FORMAT "}",
                           eit_hub_session_get_id (session), self->epoch, resumed ? "true" : "false",
+                          generation,
                           resumed ? eit_flow_get_recv_seq (flow) : 0,
                           resumed ? eit_flow_get_consumed_seq (flow) : 0,
                           self->settings.window_messages, self->settings.window_bytes,
                           self->settings.inactivity_timeout, self->settings.keepalive_interval,
                           self->settings.max_message_size);
+}
+
+/* A hello the session rules refuse: the connection closes with code and
+ * reason, and nothing else changes. */
+static void
+refuse_hello (EitHubServer *self,
+              EitTransport *transport,
+              const char   *identity,
+              const char   *instance,
+              gushort       code,
+              const char   *reason)
+{
+  eit_hub_server_log_limited (self, "session-refusal", "token %.8s instance %s: %s (closing %u)",
+                              identity, instance, reason, code);
+  eit_transport_close (transport, code, reason);
 }
 
 static void
@@ -407,10 +471,12 @@ handle_hello (EitHubServer *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) hello = eit_json_parse_object (text, len, &error);
   g_autofree char *welcome = NULL;
+  g_autofree char *key = NULL;
+  const char *identity = g_object_get_data (G_OBJECT (transport), IDENTITY_KEY);
   const char *instance, *session_id, *epoch;
-  guint64 generation = 0, recv = 0, ack = 0, win_messages = 0, win_bytes = 0;
+  guint64 generation = 0, recv = 0, ack = 0, win_messages = 0, win_bytes = 0, max_seen;
   JsonObject *window;
-  EitHubSession *session;
+  EitHubSession *session, *named;
   gboolean resumed;
 
   if (hello == NULL)
@@ -452,38 +518,95 @@ handle_hello (EitHubServer *self,
       return;
     }
 
-  session = g_hash_table_lookup (self->sessions, instance);
-  if (session != NULL && generation <= eit_hub_session_get_max_generation (session))
+  if (identity == NULL)
+    identity = "none";
+  /* Nothing crosses identities: naming another token's session is refused
+   * and leaves its owner untouched. */
+  named = session_id != NULL ? g_hash_table_lookup (self->sessions_by_id, session_id) : NULL;
+  if (named != NULL && strcmp (eit_hub_session_get_identity (named), identity) != 0)
     {
-      g_autofree char *reason =
-        g_strdup_printf ("stale generation %" G_GUINT64_FORMAT " (current %" G_GUINT64_FORMAT ")",
-                         generation, eit_hub_session_get_max_generation (session));
-      eit_hub_server_log (self, "instance %s: %s (closing 4003; the newer connection stays)",
-                          instance, reason);
-      eit_transport_close (transport, EIT_CLOSE_STALE_GENERATION, reason);
+      refuse_hello (self, transport, identity, instance, EIT_CLOSE_FOREIGN_SESSION,
+                    "session belongs to another token");
       return;
     }
+
+  key = session_key (identity, instance);
+  session = g_hash_table_lookup (self->sessions, key);
+  max_seen = session != NULL ? eit_hub_session_get_max_generation (session) : 0;
+  if (session != NULL && generation > max_seen + EIT_MAX_GENERATION_JUMP)
+    {
+      g_autofree char *reason =
+        g_strdup_printf ("protocol violation: generation jumps by more than %u", EIT_MAX_GENERATION_JUMP);
+      refuse_hello (self, transport, identity, instance, EIT_CLOSE_PROTOCOL_VIOLATION, reason);
+      return;
+    }
+
+  /* PROTOCOL.md 5.5: only a live connection can make a hello stale or in
+   * use; without one (dropped, in grace, or never) the hello is accepted. */
+  if (session != NULL && eit_hub_session_has_live_connection (session))
+    {
+      guint64 current = eit_hub_session_get_generation (session);
+      guint takeovers = eit_hub_session_count_takeovers (session);
+
+      if (generation < current)
+        {
+          g_autofree char *reason =
+            g_strdup_printf ("stale generation %" G_GUINT64_FORMAT " (current %" G_GUINT64_FORMAT ")",
+                             generation, current);
+          refuse_hello (self, transport, identity, instance, EIT_CLOSE_STALE_GENERATION, reason);
+          return;
+        }
+      if (generation == current)
+        {
+          g_autofree char *reason =
+            g_strdup_printf ("instance in use: instance %s already has a live connection; "
+                             "each tab or process needs its own instance id", instance);
+          refuse_hello (self, transport, identity, instance, EIT_CLOSE_INSTANCE_IN_USE, reason);
+          return;
+        }
+      if (self->settings.takeover_storm_limit > 0 && takeovers >= self->settings.takeover_storm_limit)
+        {
+          g_autofree char *reason =
+            g_strdup_printf ("takeover storm: instance %s was taken over %u times in %u s; "
+                             "each tab or process needs its own instance id",
+                             instance, takeovers, (self->settings.takeover_storm_window + 999) / 1000);
+          refuse_hello (self, transport, identity, instance, EIT_CLOSE_TAKEOVER_STORM, reason);
+          return;
+        }
+      eit_hub_session_record_takeover (session);
+    }
+  /* A reloaded tab restarts its generation at 1: the hub moves it past
+   * every generation it has seen, and the welcome says which it took. */
+  generation = MAX (generation, max_seen + 1);
 
   resumed = session != NULL && g_strcmp0 (session_id, eit_hub_session_get_id (session)) == 0 &&
             g_strcmp0 (epoch, self->epoch) == 0;
   if (session != NULL && !resumed)
     {
       /* The instance started over: its old session has nobody to resume it. */
-      eit_hub_session_close_all (session, EIT_CLOSE_SUPERSEDED, "superseded");
-      eit_hub_server_session_expired (self, session);
-      session = NULL;
+      EitHubSession *old = g_object_ref (session);
+
+      session = add_session (self, identity, instance, EIT_PROTOCOL_MODE_FULL);
+      eit_hub_session_inherit (session, old);
+      if (eit_hub_session_is_attached (old))
+        eit_hub_server_log_limited (self, "supersede",
+                                    "token %.8s instance %s: session %s superseded by a new session "
+                                    "(closing 4004)", identity, instance, eit_hub_session_get_id (old));
+      eit_hub_session_close_all (old, EIT_CLOSE_SUPERSEDED, "superseded");
+      eit_hub_server_session_expired (self, old);
+      g_object_unref (old);
     }
   if (session == NULL)
-    session = add_session (self, instance, EIT_PROTOCOL_MODE_FULL);
+    session = add_session (self, identity, instance, EIT_PROTOCOL_MODE_FULL);
 
   end_handshake (self, handshake);
-  welcome = build_welcome (self, session, resumed);
+  welcome = build_welcome (self, session, resumed, generation);
   eit_transport_send (transport, welcome, strlen (welcome));
   eit_hub_session_take_transport (session, transport, generation,
                                   resumed ? recv : 0, resumed ? ack : 0,
                                   (guint) MIN (win_messages, G_MAXUINT32), win_bytes);
-  eit_hub_server_log (self, "connection mode=v1 instance=%s generation=%" G_GUINT64_FORMAT " session=%s %s",
-                      instance, generation, eit_hub_session_get_id (session),
+  eit_hub_server_log (self, "connection mode=v1 token %.8s instance=%s generation=%" G_GUINT64_FORMAT
+                      " session=%s %s", identity, instance, generation, eit_hub_session_get_id (session),
                       resumed ? "resumed" : "new session");
 }
 
@@ -519,22 +642,34 @@ on_transport_closed (EitTransport *transport,
   g_ptr_array_remove (self->transports, transport);
 }
 
+/* Who the connection belongs to: the SHA-256 of its token, never the token. */
+static char *
+identity_of (EitHubServer *self,
+             guint         index)
+{
+  if (index == NO_TOKEN || self->token_digests == NULL ||
+      index >= g_strv_length (self->token_digests))
+    return g_strdup ("none");
+  return g_strdup (self->token_digests[index]);
+}
+
 /* The 101 has gone out: the connection is the WebSocket's from here on. */
 static void
-upgraded_cb (SoupServerMessage *msg,
-             EitHubServer      *self)
+upgraded_cb (EitHubListener *listener,
+             EitTransport   *transport,
+             guint           index,
+             const char     *peer,
+             const char     *protocol,
+             EitHubServer   *self)
 {
-  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
-  guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), TOKEN_INDEX_KEY));
-  EitProtocolMode mode = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), MODE_KEY));
-  g_autoptr(EitTransport) transport = NULL;
+  EitProtocolMode mode = eit_transport_get_mode (transport);
 
-  if (mode == EIT_PROTOCOL_MODE_UNKNOWN)
-    mode = EIT_PROTOCOL_MODE_BASE;
-  if (stream == NULL)
-    return;
-  transport = eit_transport_new_for_server (stream, mode, self->settings.max_message_size);
   g_object_set_data (G_OBJECT (transport), TOKEN_INDEX_KEY, GUINT_TO_POINTER (index));
+  g_object_set_data_full (G_OBJECT (transport), IDENTITY_KEY, identity_of (self, index), g_free);
+  eit_websocket_set_output_limit (eit_transport_get_websocket (transport), self->settings.output_limit,
+                                  self->settings.slow_consumer_timeout);
+  eit_websocket_set_control_frame_limit (eit_transport_get_websocket (transport),
+                                         self->settings.control_frame_limit);
   add_to_token (self, index, +1);
   g_ptr_array_add (self->transports, g_object_ref (transport));
   g_signal_connect (transport, "closed", G_CALLBACK (on_transport_closed), self);
@@ -555,12 +690,13 @@ upgraded_cb (SoupServerMessage *msg,
   else
     {
       g_autofree char *instance = g_strdup_printf ("base-%u", ++self->base_counter);
-      EitHubSession *session = add_session (self, instance, EIT_PROTOCOL_MODE_BASE);
+      EitHubSession *session = add_session (self, g_object_get_data (G_OBJECT (transport), IDENTITY_KEY),
+                                            instance, EIT_PROTOCOL_MODE_BASE);
 
       eit_hub_session_take_transport (session, transport, 1, 0, 0, 0, 0);
-      eit_hub_server_log (self, "connection mode=base from %s session=%s (no subprotocol: authenticated JSON only)",
-                          soup_server_message_get_remote_host (msg) ?: "?",
-                          eit_hub_session_get_id (session));
+      eit_hub_server_log (self, "connection mode=base from %s session=%s (%s: authenticated JSON only)",
+                          peer, eit_hub_session_get_id (session),
+                          protocol != NULL ? protocol : "no subprotocol");
     }
 }
 
@@ -599,128 +735,11 @@ eit_hub_server_set_insecure_dev (EitHubServer *self,
 }
 
 static void
-tls_accept_free (TlsAccept *accept)
+listener_log_cb (EitHubListener *listener,
+                 const char     *line,
+                 EitHubServer   *self)
 {
-  g_clear_handle_id (&accept->timer_id, g_source_remove);
-  g_clear_object (&accept->tls);
-  g_clear_object (&accept->socket);
-  g_clear_object (&accept->cancellable);
-  g_free (accept);
-}
-
-static char *
-describe_peer (GSocketConnection *socket)
-{
-  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (socket, NULL);
-
-  if (G_IS_INET_SOCKET_ADDRESS (address))
-    {
-      g_autofree char *host =
-        g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-      return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
-    }
-  return g_strdup ("?");
-}
-
-static gboolean
-handshake_timeout_tls_cb (gpointer user_data)
-{
-  TlsAccept *accept = user_data;
-
-  accept->timer_id = 0;
-  g_cancellable_cancel (accept->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-tls_handshake_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  TlsAccept *accept = user_data;
-  EitHubServer *self = accept->server;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
-  g_autofree char *peer = NULL;
-  gboolean timed_out;
-
-  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
-  timed_out = accept->timer_id == 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_handle_id (&accept->timer_id, g_source_remove);
-  if (self == NULL)
-    {
-      tls_accept_free (accept);
-      return;
-    }
-  g_ptr_array_remove (self->tls_accepts, accept);
-  peer = describe_peer (accept->socket);
-
-  if (error != NULL)
-    {
-      /* Plain HTTP or ws:// lands here: TLS only, never an upgrade. */
-      if (timed_out)
-        eit_hub_server_log (self, "refused %s: no TLS handshake within %u ms", peer, self->handshake_timeout);
-      else
-        eit_hub_server_log (self, "refused %s: TLS handshake failed (%s); this port only speaks wss://",
-                            peer, error->message);
-      g_io_stream_close (G_IO_STREAM (accept->socket), NULL, NULL);
-      tls_accept_free (accept);
-      return;
-    }
-
-  local = g_socket_connection_get_local_address (accept->socket, NULL);
-  remote = g_socket_connection_get_remote_address (accept->socket, NULL);
-  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (accept->tls), local, remote, &error))
-    {
-      eit_hub_server_log (self, "dropped %s: %s", peer, error->message);
-      g_io_stream_close (G_IO_STREAM (accept->tls), NULL, NULL);
-    }
-  tls_accept_free (accept);
-}
-
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *socket,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  EitHubServer *self = user_data;
-  g_autoptr(GError) error = NULL;
-  GIOStream *tls;
-  TlsAccept *accept;
-
-  /* Nagle's algorithm would hold the handshake's small records, and later
-   * each small frame, until the client's delayed ACK (40 ms on Linux); the
-   * flow does its own batching. */
-  g_socket_set_option (g_socket_connection_get_socket (socket), IPPROTO_TCP, TCP_NODELAY, TRUE,
-                       NULL);
-  /* No database: the hub asks for no client certificate, and without one
-   * given, glib-networking reads the whole system store again for every
-   * connection, some 10 ms of main-loop time per accept. */
-  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                        NULL, &error,
-                        "base-io-stream", socket,
-                        "certificate", self->certificate,
-                        "database", NULL,
-                        NULL);
-  if (tls == NULL)
-    {
-      eit_hub_server_log (self, "cannot start TLS: %s", error->message);
-      return TRUE;
-    }
-
-  accept = g_new0 (TlsAccept, 1);
-  accept->server = self;
-  accept->tls = G_TLS_CONNECTION (tls);
-  accept->socket = g_object_ref (socket);
-  accept->cancellable = g_cancellable_new ();
-  if (self->handshake_timeout > 0)
-    accept->timer_id = g_timeout_add (self->handshake_timeout, handshake_timeout_tls_cb, accept);
-  g_ptr_array_add (self->tls_accepts, accept);
-  g_tls_connection_handshake_async (accept->tls, G_PRIORITY_DEFAULT, accept->cancellable,
-                                    tls_handshake_cb, accept);
-  return TRUE;
+  eit_hub_server_log (self, "%s", line);
 }
 
 gboolean
@@ -729,9 +748,9 @@ eit_hub_server_listen (EitHubServer *self,
                        guint         port,
                        GError      **error)
 {
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *url = NULL;
+  struct rlimit limit = { 0, };
 
   g_return_val_if_fail (EIT_IS_HUB_SERVER (self), FALSE);
 
@@ -741,27 +760,27 @@ eit_hub_server_listen (EitHubServer *self,
                            _("The hub needs a TLS certificate: it never accepts plaintext connections"));
       return FALSE;
     }
-  socket_address = g_inet_socket_address_new_from_string (address ? address : "127.0.0.1", port);
-  if (socket_address == NULL)
+  if (address == NULL)
+    address = "127.0.0.1";
+  g_object_set (self->listener, "tls-certificate", self->certificate, NULL);
+  if (!eit_hub_listener_listen (self->listener, address, port, &local_error))
     {
-      g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
-                   _("“%s” is not an IP address to listen on"), address);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+        g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
+                     _("“%s” is not an IP address to listen on"), address);
+      else
+        g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG, _("Cannot listen on %s port %u: %s"),
+                     address, port, local_error->message);
       return FALSE;
     }
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), socket_address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-                                      &effective, &local_error))
-    {
-      g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG, _("Cannot listen on %s port %u: %s"),
-                   address ? address : "127.0.0.1", port, local_error->message);
-      return FALSE;
-    }
-  g_socket_service_start (self->service);
 
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-  eit_hub_server_log (self, "listening on wss://%s:%u/ (epoch %s)",
-                      address ? address : "127.0.0.1", self->port, self->epoch);
+  url = eit_hub_listener_get_url (self->listener);
+  getrlimit (RLIMIT_NOFILE, &limit);
+  eit_hub_server_log (self, "listening on %s (epoch %s; max-connections %u, open-file limit %llu)",
+                      url, self->epoch,
+                      eit_hub_listener_get_effective_max_connections (self->listener),
+                      (unsigned long long) limit.rlim_cur);
   return TRUE;
 }
 
@@ -769,14 +788,14 @@ guint
 eit_hub_server_get_port (EitHubServer *self)
 {
   g_return_val_if_fail (EIT_IS_HUB_SERVER (self), 0);
-  return self->port;
+  return eit_hub_listener_get_port (self->listener);
 }
 
 char *
 eit_hub_server_get_url (EitHubServer *self)
 {
   g_return_val_if_fail (EIT_IS_HUB_SERVER (self), NULL);
-  return g_strdup_printf ("wss://127.0.0.1:%u/", self->port);
+  return eit_hub_listener_get_url (self->listener);
 }
 
 const char *
@@ -803,23 +822,6 @@ all_transports (EitHubServer *self)
   return copy;
 }
 
-static void
-stop_accepting (EitHubServer *self)
-{
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  for (guint i = 0; i < self->tls_accepts->len; i++)
-    {
-      TlsAccept *accept = g_ptr_array_index (self->tls_accepts, i);
-
-      /* Its callback still runs, and frees it. */
-      accept->server = NULL;
-      g_clear_handle_id (&accept->timer_id, g_source_remove);
-      g_cancellable_cancel (accept->cancellable);
-    }
-  g_ptr_array_set_size (self->tls_accepts, 0);
-}
-
 void
 eit_hub_server_shutdown (EitHubServer *self)
 {
@@ -828,8 +830,7 @@ eit_hub_server_shutdown (EitHubServer *self)
   g_return_if_fail (EIT_IS_HUB_SERVER (self));
 
   eit_hub_server_log (self, "shutting down: closing %u connections with 1001", self->transports->len);
-  stop_accepting (self);
-  soup_server_disconnect (self->soup);
+  eit_hub_listener_stop (self->listener);
   transports = all_transports (self);
   for (guint i = 0; i < transports->len; i++)
     eit_transport_close (g_ptr_array_index (transports, i), EIT_CLOSE_GOING_AWAY, "hub shutting down");
@@ -868,11 +869,9 @@ eit_hub_server_constructed (GObject *object)
 
   G_OBJECT_CLASS (eit_hub_server_parent_class)->constructed (object);
 
-  self->soup = soup_server_new ("server-header", "eithub-hub", NULL);
-  self->service = g_socket_service_new ();
-  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
-  /* Deflate would let a small frame inflate past our size limit. */
-  soup_server_add_handler (self->soup, NULL, request_cb, self, NULL);
+  g_signal_connect (self->listener, "request", G_CALLBACK (request_cb), self);
+  g_signal_connect (self->listener, "upgraded", G_CALLBACK (upgraded_cb), self);
+  g_signal_connect (self->listener, "log", G_CALLBACK (listener_log_cb), self);
 }
 
 static void
@@ -880,16 +879,10 @@ eit_hub_server_dispose (GObject *object)
 {
   EitHubServer *self = EIT_HUB_SERVER (object);
 
-  if (self->service != NULL)
+  if (self->listener != NULL)
     {
-      stop_accepting (self);
-      g_signal_handlers_disconnect_by_data (self->service, self);
-      g_clear_object (&self->service);
-    }
-  if (self->soup != NULL)
-    {
-      soup_server_disconnect (self->soup);
-      g_clear_object (&self->soup);
+      eit_hub_listener_stop (self->listener);
+      g_signal_handlers_disconnect_by_data (self->listener, self);
     }
   g_ptr_array_set_size (self->handshakes, 0);
   for (guint i = 0; i < self->transports->len; i++)
@@ -903,6 +896,7 @@ eit_hub_server_dispose (GObject *object)
     g_object_run_dispose (g_ptr_array_index (self->session_list, i));
   g_ptr_array_set_size (self->session_list, 0);
   g_hash_table_remove_all (self->sessions);
+  g_hash_table_remove_all (self->sessions_by_id);
   g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (eit_hub_server_parent_class)->dispose (object);
@@ -918,9 +912,11 @@ eit_hub_server_finalize (GObject *object)
   g_strfreev (self->allowed_origins);
   g_free (self->epoch);
   g_hash_table_unref (self->sessions);
+  g_hash_table_unref (self->sessions_by_id);
   g_ptr_array_unref (self->session_list);
+  eit_log_limit_free (self->session_log_limit);
   g_ptr_array_unref (self->handshakes);
-  g_ptr_array_unref (self->tls_accepts);
+  g_clear_object (&self->listener);
   g_ptr_array_unref (self->transports);
   g_hash_table_unref (self->per_token);
 
@@ -963,8 +959,23 @@ eit_hub_server_get_property (GObject    *object,
     case PROP_SEND_QUEUE_LIMIT:   g_value_set_uint (value, self->settings.send_queue_limit); break;
     case PROP_MAX_MESSAGE_SIZE:   g_value_set_uint64 (value, self->settings.max_message_size); break;
     case PROP_MAX_CONNECTIONS_PER_TOKEN: g_value_set_uint (value, self->max_connections_per_token); break;
-    case PROP_HANDSHAKE_TIMEOUT:  g_value_set_uint (value, self->handshake_timeout); break;
-    case PROP_PORT:               g_value_set_uint (value, self->port); break;
+    case PROP_HANDSHAKE_TIMEOUT:
+    case PROP_MAX_CONNECTIONS:
+    case PROP_MAX_UNAUTHENTICATED_PER_ADDRESS:
+    case PROP_FIRST_BYTE_TIMEOUT:
+    case PROP_REQUEST_TIMEOUT:
+      /* The listener enforces them. */
+      g_object_get_property (G_OBJECT (self->listener), pspec->name, value);
+      break;
+    case PROP_OUTPUT_LIMIT:       g_value_set_uint64 (value, self->settings.output_limit); break;
+    case PROP_SLOW_CONSUMER_TIMEOUT: g_value_set_uint (value, self->settings.slow_consumer_timeout); break;
+    case PROP_CONTROL_FRAME_LIMIT: g_value_set_uint (value, self->settings.control_frame_limit); break;
+    case PROP_MAX_QUEUED_BYTES:   g_value_set_uint64 (value, self->max_queued_bytes); break;
+    case PROP_TAKEOVER_STORM_LIMIT: g_value_set_uint (value, self->settings.takeover_storm_limit); break;
+    case PROP_TAKEOVER_STORM_WINDOW: g_value_set_uint (value, self->settings.takeover_storm_window); break;
+    case PROP_PORT:
+      g_value_set_uint (value, eit_hub_listener_get_port (self->listener));
+      break;
     case PROP_EPOCH:              g_value_set_string (value, self->epoch); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -995,7 +1006,19 @@ eit_hub_server_set_property (GObject      *object,
     case PROP_SEND_QUEUE_LIMIT:   self->settings.send_queue_limit = g_value_get_uint (value); break;
     case PROP_MAX_MESSAGE_SIZE:   self->settings.max_message_size = g_value_get_uint64 (value); break;
     case PROP_MAX_CONNECTIONS_PER_TOKEN: self->max_connections_per_token = g_value_get_uint (value); break;
-    case PROP_HANDSHAKE_TIMEOUT:  self->handshake_timeout = g_value_get_uint (value); break;
+    case PROP_HANDSHAKE_TIMEOUT:
+    case PROP_MAX_CONNECTIONS:
+    case PROP_MAX_UNAUTHENTICATED_PER_ADDRESS:
+    case PROP_FIRST_BYTE_TIMEOUT:
+    case PROP_REQUEST_TIMEOUT:
+      g_object_set_property (G_OBJECT (self->listener), pspec->name, value);
+      break;
+    case PROP_OUTPUT_LIMIT:       self->settings.output_limit = g_value_get_uint64 (value); break;
+    case PROP_SLOW_CONSUMER_TIMEOUT: self->settings.slow_consumer_timeout = g_value_get_uint (value); break;
+    case PROP_CONTROL_FRAME_LIMIT: self->settings.control_frame_limit = g_value_get_uint (value); break;
+    case PROP_MAX_QUEUED_BYTES:   self->max_queued_bytes = g_value_get_uint64 (value); break;
+    case PROP_TAKEOVER_STORM_LIMIT: self->settings.takeover_storm_limit = g_value_get_uint (value); break;
+    case PROP_TAKEOVER_STORM_WINDOW: self->settings.takeover_storm_window = g_value_get_uint (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1051,7 +1074,30 @@ eit_hub_server_class_init (EitHubServerClass *klass)
   properties[PROP_MAX_CONNECTIONS_PER_TOKEN] =
     setting_uint ("max-connections-per-token", 1, EIT_DEFAULT_MAX_CONNECTIONS_PER_TOKEN);
   properties[PROP_HANDSHAKE_TIMEOUT] =
-    setting_uint ("handshake-timeout", 0, DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    setting_uint ("handshake-timeout", 0, EIT_DEFAULT_HANDSHAKE_TIMEOUT_MS);
+  properties[PROP_MAX_CONNECTIONS] = setting_uint ("max-connections", 0, 0);
+  properties[PROP_MAX_UNAUTHENTICATED_PER_ADDRESS] =
+    setting_uint ("max-unauthenticated-per-address", 1,
+                  EIT_DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS);
+  properties[PROP_FIRST_BYTE_TIMEOUT] =
+    setting_uint ("first-byte-timeout", 0, EIT_DEFAULT_FIRST_BYTE_TIMEOUT_MS);
+  properties[PROP_REQUEST_TIMEOUT] =
+    setting_uint ("request-timeout", 0, EIT_DEFAULT_REQUEST_TIMEOUT_MS);
+  /* docs/SECURITY.md, "After authentication". */
+  properties[PROP_OUTPUT_LIMIT] =
+    g_param_spec_uint64 ("output-limit", NULL, NULL, 0, G_MAXUINT32, EIT_DEFAULT_OUTPUT_LIMIT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SLOW_CONSUMER_TIMEOUT] =
+    setting_uint ("slow-consumer-timeout", 0, EIT_DEFAULT_SLOW_CONSUMER_TIMEOUT_MS);
+  properties[PROP_CONTROL_FRAME_LIMIT] =
+    setting_uint ("control-frame-limit", 0, EIT_DEFAULT_CONTROL_FRAME_LIMIT);
+  properties[PROP_MAX_QUEUED_BYTES] =
+    g_param_spec_uint64 ("max-queued-bytes", NULL, NULL, 0, G_MAXUINT64, EIT_DEFAULT_MAX_QUEUED_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TAKEOVER_STORM_LIMIT] =
+    setting_uint ("takeover-storm-limit", 0, EIT_DEFAULT_TAKEOVER_STORM_LIMIT);
+  properties[PROP_TAKEOVER_STORM_WINDOW] =
+    setting_uint ("takeover-storm-window", 1, EIT_DEFAULT_TAKEOVER_STORM_WINDOW_MS);
   properties[PROP_PORT] =
     g_param_spec_uint ("port", NULL, NULL, 0, 65535, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1082,9 +1128,12 @@ eit_hub_server_init (EitHubServer *self)
 {
   self->epoch = g_strdup_printf ("e-%08x%08x", g_random_int (), g_random_int ());
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->sessions_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->session_log_limit = eit_log_limit_new (1000);
   self->session_list = g_ptr_array_new_with_free_func (g_object_unref);
   self->handshakes = g_ptr_array_new_with_free_func ((GDestroyNotify) handshake_free);
-  self->tls_accepts = g_ptr_array_new ();
+  /* Before the construct properties: some of them are the listener's. */
+  self->listener = eit_hub_listener_new ();
   self->transports = g_ptr_array_new_with_free_func (g_object_unref);
   self->per_token = g_hash_table_new (NULL, NULL);
 }

@@ -31,7 +31,8 @@ gboolean      eit_hub_server_listen       (EitHubServer *self,
                                            guint         port,
                                            GError      **error);
 guint         eit_hub_server_get_port     (EitHubServer *self);
-/* "wss://127.0.0.1:PORT/" */
+/* A URL a client on this machine can use: "wss://127.0.0.1:PORT/",
+ * "wss://[::1]:PORT/" (the loopback address when listening on every address). */
 char         *eit_hub_server_get_url      (EitHubServer *self);
 const char   *eit_hub_server_get_epoch    (EitHubServer *self);
 char         *eit_hub_server_get_fingerprint (EitHubServer *self);
@@ -53,7 +54,11 @@ guint         eit_hub_server_get_n_connections (EitHubServer *self);
  *   window-messages (guint), window-bytes (guint64), send-queue-limit (guint)
  *   max-message-size (guint64), max-connections-per-token (guint)
  *   handshake-timeout (guint ms, default 10000): a TLS handshake not done
- *       by then is dropped
+ *       this long after the connect is dropped
+ *   max-connections (guint, 0 = the open-file limit minus 64),
+ *   max-unauthenticated-per-address (guint, 64), first-byte-timeout (guint
+ *       ms, 3000), request-timeout (guint ms, 10000): the bounds before
+ *       authentication, enforced by EitHubListener (docs/SECURITY.md)
  *   port (guint, read-only), epoch (string, read-only)
  * Signals:
  *   "session-added" (EitHubSession*)

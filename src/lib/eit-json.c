@@ -668,6 +668,8 @@ typedef struct {
   Scanner      scanner;
   EitEnvelope *env;
   GArray      *bodies;
+  guint        max_bodies;
+  gboolean     too_many_bodies;
   guint        seen;            /* bit per Member */
   const char  *type_violation;  /* a problem with "type" itself */
   const char  *violation;       /* the first problem with another member */
@@ -696,6 +698,13 @@ scan_bodies (EnvelopeScan *e,
     {
       EitJsonSpan span;
 
+      /* Past the window the frame is refused anyway: scanning the rest
+       * would cost time and a span per body for nothing. */
+      if (e->bodies->len >= e->max_bodies)
+        {
+          e->too_many_bodies = TRUE;
+          return NULL;
+        }
       span.start = (const char *) p;
       p = scan_value (s, p, 2);  /* inside the envelope and "bodies" */
       if (p == NULL)
@@ -859,6 +868,17 @@ eit_envelope_parse (const char   *frame,
                     GArray       *bodies,
                     GError      **error)
 {
+  return eit_envelope_parse_bounded (frame, len, env, bodies, G_MAXUINT, error);
+}
+
+gboolean
+eit_envelope_parse_bounded (const char   *frame,
+                            gsize         len,
+                            EitEnvelope  *env,
+                            GArray       *bodies,
+                            guint         max_bodies,
+                            GError      **error)
+{
   EnvelopeScan e = { 0, };
   gboolean is_object;
 
@@ -874,10 +894,17 @@ eit_envelope_parse (const char   *frame,
   scanner_init (&e.scanner, frame, len);
   e.env = env;
   e.bodies = bodies;
+  e.max_bodies = max_bodies;
 
   if (!scan_envelope (&e, &is_object))
     {
       g_array_set_size (bodies, 0);
+      if (e.too_many_bodies)
+        {
+          g_set_error (error, EIT_ERROR, EIT_ERROR_CREDIT_OVERRUN,
+                       "credit overrun: more than %u bodies in one frame", max_bodies);
+          return FALSE;
+        }
       scanner_set_error (&e.scanner, NULL, error);
       return FALSE;
     }

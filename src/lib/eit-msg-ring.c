@@ -13,6 +13,8 @@ eit_msg_ring_init (EitMsgRing *self)
   self->byte_head = 0;
   self->head = 0;
   self->total_bytes = 0;
+  self->peak_bytes = 0;
+  self->peak_entries = 0;
 }
 
 void
@@ -39,7 +41,7 @@ compact (EitMsgRing *self)
 {
   guint live = self->entries->len - self->head;
 
-  if (self->head < 64 || self->head < live)
+  if (live > 0 && (self->head < 64 || self->head < live))
     return;
 
   if (live > 0)
@@ -51,6 +53,18 @@ compact (EitMsgRing *self)
       g_array_remove_range (self->entries, 0, self->head);
       for (guint i = 0; i < live; i++)
         g_array_index (self->entries, EitMsgRingEntry, i).offset -= shift;
+    }
+  else if (self->peak_bytes > EIT_MSG_RING_KEEP_BYTES ||
+           self->peak_entries > EIT_MSG_RING_KEEP_ENTRIES)
+    {
+      /* A burst (a frame of half a million tiny bodies, a stalled peer)
+       * must not pin its peak for the rest of the session. */
+      g_byte_array_unref (self->bytes);
+      g_array_unref (self->entries);
+      self->bytes = g_byte_array_new ();
+      self->entries = g_array_new (FALSE, FALSE, sizeof (EitMsgRingEntry));
+      self->peak_bytes = 0;
+      self->peak_entries = 0;
     }
   else
     {
@@ -64,14 +78,15 @@ compact (EitMsgRing *self)
 void
 eit_msg_ring_push (EitMsgRing *self,
                    const char *data,
-                   gsize       len,
-                   gint64      time)
+                   gsize       len)
 {
-  EitMsgRingEntry entry = { self->bytes->len, (guint32) len, time };
+  EitMsgRingEntry entry = { self->bytes->len, (guint32) len };
 
   g_byte_array_append (self->bytes, (const guint8 *) data, len);
   g_array_append_val (self->entries, entry);
   self->total_bytes += len;
+  self->peak_bytes = MAX (self->peak_bytes, self->bytes->len);
+  self->peak_entries = MAX (self->peak_entries, self->entries->len);
 }
 
 guint
@@ -91,14 +106,6 @@ eit_msg_ring_peek (const EitMsgRing *self,
   e = entry_at (self, i);
   *len = e->len;
   return (const char *) self->bytes->data + e->offset;
-}
-
-gint64
-eit_msg_ring_peek_time (const EitMsgRing *self,
-                        guint             i)
-{
-  g_assert (i < eit_msg_ring_length (self));
-  return entry_at (self, i)->time;
 }
 
 void

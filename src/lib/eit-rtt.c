@@ -13,6 +13,7 @@ eit_rtt_init (EitRtt *self)
   memset (self, 0, sizeof *self);
   self->last = -1;
   self->smoothed = -1;
+  self->min = -1;
 }
 
 void
@@ -24,6 +25,7 @@ eit_rtt_add (EitRtt *self,
   self->n_samples = MIN (self->n_samples + 1, EIT_RTT_WINDOW);
   self->last = ms;
   self->smoothed = self->smoothed < 0 ? ms : self->smoothed + (ms - self->smoothed) / 8.0;
+  self->min = self->min < 0 ? ms : MIN (self->min, ms);
 }
 
 static int

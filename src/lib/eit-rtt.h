@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Round-trip time statistics of keep-alive pings (docs/PROTOCOL.md 6.3):
- * last, smoothed (EWMA 1/8) and percentiles over the last 128 samples. */
+ * last, smoothed (EWMA 1/8), the smallest ever (the delivery-rate window's
+ * base RTT) and percentiles over the last 128 samples. */
 #pragma once
 
 #include <glib.h>
@@ -15,6 +16,7 @@ typedef struct {
   guint  next;
   double last;
   double smoothed;
+  double min;
 } EitRtt;
 
 void   eit_rtt_init       (EitRtt *self);

@@ -1,34 +1,64 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One base-layer connection, over one of two WebSocket implementations:
+ * a client's is libsoup's SoupWebsocketConnection (the user's design: the
+ * GLib main loop runs libsoup's WebSocket client), a hub's is our
+ * EitWebsocket (server CPU per message, docs/ARCHITECTURE.md). Both give
+ * the same frames, limits, close codes and counters to the layers above.
+ * Connecting a client is eit-transport-connect.c. */
 #include "config.h"
 
 #include "eit-transport.h"
+#include "eit-transport-private.h"
 
 #include <string.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <glib/gi18n-lib.h>
+#include <linux/tcp.h>
 
-#include "eit-error.h"
 #include "eit-signal.h"
 #include "eit-tls.h"
-#include "eit-upgrade.h"
 #include "eit-websocket.h"
 
-#define MAX_TOKEN_LENGTH 256
-/* A status line's reason, as quoted in an error message. */
-#define MAX_REASON_PHRASE 64
+/* libsoup 3.2 drops a connection without a close frame when one frame is
+ * over its max-incoming-payload-size, so its limit sits well above ours and
+ * we close with 1009 and a reason ourselves (PROTOCOL.md 2.6). */
+#define LIBSOUP_LIMIT_FACTOR 4
+#define LIBSOUP_LIMIT_SLACK  (1024 * 1024)
+
+/* A close frame carries at most 125 bytes: the 2-byte code and the reason. */
+#define MAX_CLOSE_REASON 123
+
+/* How long a close waits for the peer's close frame before the link is
+ * dropped: libsoup 3.2 starts its own 5 s wait only once the close frame is
+ * written, which never happens on a link whose send buffer is full. */
+#define DEFAULT_CLOSE_TIMEOUT_MS 5000
 
 struct _EitTransport
 {
   GObject parent_instance;
 
-  EitWebsocket *websocket;
+  /* Exactly one of the two. */
+  EitWebsocket *engine;
+  SoupWebsocketConnection *soup;
   gulong message_handler;
   gulong pong_handler;
+  gulong error_handler;
   gulong closed_handler;
 
+  GSocket *socket;
+
   EitProtocolMode mode;
+  guint64 max_message_size;
+  guint64 frame_limit;
   gboolean closed_emitted;
+
+  /* libsoup side: what EitWebsocket keeps for itself. */
+  gboolean violated;
+  gboolean aborted;
+  gboolean closed_locally;
+  gushort close_code;
+  char *close_reason;
+  guint close_timeout_id;
 
   const char *tls_version;
   char *tls_cipher;
@@ -65,12 +95,38 @@ frame_limit_for (EitProtocolMode mode,
   return max_message_size;
 }
 
+static void
+emit_closed (EitTransport *self)
+{
+  if (self->closed_emitted)
+    return;
+  self->closed_emitted = TRUE;
+  g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+}
+
+static void
+set_tls_details (EitTransport        *self,
+                 GTlsProtocolVersion  version,
+                 char                *cipher,
+                 GTlsCertificate     *peer_certificate)
+{
+  self->tls_version = eit_tls_protocol_version_to_string (version);
+  g_free (self->tls_cipher);
+  self->tls_cipher = cipher;
+  g_free (self->peer_fingerprint);
+  self->peer_fingerprint = peer_certificate ? eit_tls_certificate_fingerprint (peer_certificate)
+                                            : NULL;
+}
+
+/* The hub's side: our own framing ------------------------------------------ */
+
 /* The WebSocket has checked size, UTF-8 and frame type already. */
 static void
-websocket_message_cb (EitWebsocket *websocket,
-                      const char   *text,
-                      gulong        len,
-                      EitTransport *self)
+engine_message_cb (EitWebsocket *websocket,
+                   const char   *text,
+                   gulong        len,
+                   EitTransport *self)
 {
   self->last_receive_time = g_get_monotonic_time ();
   self->frames_in++;
@@ -79,66 +135,18 @@ websocket_message_cb (EitWebsocket *websocket,
 }
 
 static void
-websocket_pong_cb (EitWebsocket *websocket,
-                   EitTransport *self)
+engine_pong_cb (EitWebsocket *websocket,
+                EitTransport *self)
 {
   self->last_receive_time = g_get_monotonic_time ();
   g_signal_emit (self, signals[SIGNAL_PONG], 0);
 }
 
 static void
-websocket_closed_cb (EitWebsocket *websocket,
-                     EitTransport *self)
+engine_closed_cb (EitWebsocket *websocket,
+                  EitTransport *self)
 {
-  if (self->closed_emitted)
-    return;
-  self->closed_emitted = TRUE;
-  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
-}
-
-static void
-set_tls_details (EitTransport *self,
-                 GIOStream    *stream)
-{
-  GIOStream *base = eit_io_stream_find_base (stream, G_TYPE_TLS_CONNECTION);
-  GTlsConnection *tls;
-  GTlsCertificate *peer_certificate;
-
-  if (base == NULL)
-    return;
-  tls = G_TLS_CONNECTION (base);
-  self->tls_version =
-    eit_tls_protocol_version_to_string (g_tls_connection_get_protocol_version (tls));
-  g_free (self->tls_cipher);
-  self->tls_cipher = g_tls_connection_get_ciphersuite_name (tls);
-  g_free (self->peer_fingerprint);
-  peer_certificate = g_tls_connection_get_peer_certificate (tls);
-  self->peer_fingerprint = peer_certificate ? eit_tls_certificate_fingerprint (peer_certificate)
-                                            : NULL;
-}
-
-static EitTransport *
-transport_new (GIOStream        *stream,
-               EitWebsocketRole  role,
-               EitProtocolMode   mode,
-               guint64           max_message_size,
-               GBytes           *leftover)
-{
-  EitTransport *self = g_object_new (EIT_TYPE_TRANSPORT, NULL);
-
-  self->mode = mode;
-  self->last_receive_time = g_get_monotonic_time ();
-  set_tls_details (self, stream);
-
-  self->websocket = eit_websocket_new (stream, role, frame_limit_for (mode, max_message_size),
-                                       leftover);
-  self->message_handler = g_signal_connect (self->websocket, "message",
-                                            G_CALLBACK (websocket_message_cb), self);
-  self->pong_handler = g_signal_connect (self->websocket, "pong",
-                                         G_CALLBACK (websocket_pong_cb), self);
-  self->closed_handler = g_signal_connect (self->websocket, "closed",
-                                           G_CALLBACK (websocket_closed_cb), self);
-  return self;
+  emit_closed (self);
 }
 
 EitTransport *
@@ -146,585 +154,202 @@ eit_transport_new_for_server (GIOStream       *stream,
                               EitProtocolMode  mode,
                               guint64          max_message_size)
 {
+  EitTransport *self;
+  GIOStream *base;
+
   g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
   g_return_val_if_fail (mode != EIT_PROTOCOL_MODE_UNKNOWN, NULL);
 
-  return transport_new (stream, EIT_WEBSOCKET_ROLE_SERVER, mode, max_message_size, NULL);
+  self = g_object_new (EIT_TYPE_TRANSPORT, NULL);
+  self->mode = mode;
+  self->max_message_size = max_message_size;
+  self->frame_limit = frame_limit_for (mode, max_message_size);
+  self->last_receive_time = g_get_monotonic_time ();
+
+  base = eit_io_stream_find_base (stream, G_TYPE_TLS_CONNECTION);
+  if (base != NULL)
+    {
+      GTlsConnection *tls = G_TLS_CONNECTION (base);
+
+      set_tls_details (self, g_tls_connection_get_protocol_version (tls),
+                       g_tls_connection_get_ciphersuite_name (tls),
+                       g_tls_connection_get_peer_certificate (tls));
+    }
+  base = eit_io_stream_find_base (stream, G_TYPE_SOCKET_CONNECTION);
+  if (base != NULL)
+    self->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)));
+
+  self->engine = eit_websocket_new (stream, EIT_WEBSOCKET_ROLE_SERVER, self->frame_limit, NULL);
+  self->message_handler = g_signal_connect (self->engine, "message",
+                                            G_CALLBACK (engine_message_cb), self);
+  self->pong_handler = g_signal_connect (self->engine, "pong",
+                                         G_CALLBACK (engine_pong_cb), self);
+  self->closed_handler = g_signal_connect (self->engine, "closed",
+                                           G_CALLBACK (engine_closed_cb), self);
+  return self;
 }
 
-/* Connecting ---------------------------------------------------------------- */
-
-typedef struct
-{
-  GSocketClient *client;
-  GTlsDatabase *system_database;
-  GTlsConnection *tls;
-  gulong accept_certificate_handler;
-  /* The connection so far: TCP, then TLS. */
-  GIOStream *stream;
-
-  char *hostport;
-  char *path;
-  SoupMessageHeaders *request_headers;
-  gboolean offer_v1;
-  GSocketConnectable *identity;
-  EitTrustMode trust_mode;
-  char *pin;
-  char *ca_file;
-  GTlsDatabase *ca_database;
-  gboolean has_token;
-  guint64 max_message_size;
-
-  /* Ours, so a trust check can stop the connection before the token is sent. */
-  GCancellable *cancellable;
-  GCancellable *caller_cancellable;
-  gulong caller_cancelled_handler;
-
-  /* Why our trust check refused the certificate, if it did. */
-  GError *trust_error;
-} ConnectData;
+/* A client's side: libsoup's WebSocket ------------------------------------- */
 
 static void
-connect_data_free (ConnectData *data)
+refuse (EitTransport *self,
+        gushort       code,
+        const char   *reason)
 {
-  if (data->caller_cancellable != NULL)
-    g_cancellable_disconnect (data->caller_cancellable, data->caller_cancelled_handler);
-  g_clear_object (&data->caller_cancellable);
-  if (data->tls != NULL)
-    g_clear_signal_handler (&data->accept_certificate_handler, data->tls);
-  g_clear_object (&data->tls);
-  g_clear_object (&data->client);
-  g_clear_object (&data->system_database);
-  /* Still here only when connecting failed after the TCP connection. */
-  if (data->stream != NULL)
-    g_io_stream_close_async (data->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  g_clear_object (&data->stream);
-  g_clear_pointer (&data->request_headers, soup_message_headers_unref);
-  g_clear_object (&data->identity);
-  g_clear_object (&data->ca_database);
-  g_clear_object (&data->cancellable);
-  g_clear_error (&data->trust_error);
-  g_free (data->hostport);
-  g_free (data->path);
-  g_free (data->pin);
-  g_free (data->ca_file);
-  g_free (data);
-}
-
-static char *
-describe_certificate_errors (GTlsCertificateFlags errors)
-{
-  static const struct {
-    GTlsCertificateFlags flag;
-    const char *text;
-  } descriptions[] = {
-    { G_TLS_CERTIFICATE_UNKNOWN_CA, N_("self-signed or signed by an unknown authority") },
-    { G_TLS_CERTIFICATE_BAD_IDENTITY, N_("issued for another host name") },
-    { G_TLS_CERTIFICATE_NOT_ACTIVATED, N_("not valid yet") },
-    { G_TLS_CERTIFICATE_EXPIRED, N_("expired") },
-    { G_TLS_CERTIFICATE_REVOKED, N_("revoked") },
-    { G_TLS_CERTIFICATE_INSECURE, N_("signed with an insecure algorithm") },
-    { G_TLS_CERTIFICATE_GENERIC_ERROR, N_("invalid") },
-  };
-  g_autoptr (GString) text = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (descriptions); i++)
-    {
-      if ((errors & descriptions[i].flag) == 0)
-        continue;
-      if (text->len > 0)
-        g_string_append (text, ", ");
-      g_string_append (text, _(descriptions[i].text));
-    }
-  if (text->len == 0)
-    g_string_append (text, _("not accepted"));
-
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-/* Decides whether the hub's certificate is trusted in the configured mode.
- * system_errors is the system store's verdict; pinned and CA-file modes
- * ignore it and decide on their own, so they stay strict even for a
- * certificate the system store accepts. */
-static gboolean
-check_certificate (ConnectData          *data,
-                   GTlsCertificate      *certificate,
-                   GTlsCertificateFlags  system_errors,
-                   GError              **error)
-{
-  g_autofree char *fingerprint = eit_tls_certificate_fingerprint (certificate);
-
-  switch (data->trust_mode)
-    {
-    case EIT_TRUST_PINNED:
-      if (g_strcmp0 (fingerprint, data->pin) == 0)
-        return TRUE;
-      g_set_error (error, EIT_ERROR, EIT_ERROR_PIN_MISMATCH,
-                   _("the hub's certificate %s does not match the pinned %s: check the pin, or "
-                     "pin the new certificate if the hub's certificate was replaced on purpose"),
-                   fingerprint, data->pin);
-      return FALSE;
-
-    case EIT_TRUST_CA_FILE:
-      {
-        g_autoptr (GError) local_error = NULL;
-        g_autofree char *problem = NULL;
-        GTlsCertificateFlags errors;
-
-        errors = g_tls_database_verify_chain (data->ca_database, certificate,
-                                              G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                              data->identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                              NULL, &local_error);
-        if (errors == 0 && local_error == NULL)
-          return TRUE;
-        if (local_error != NULL)
-          problem = g_strdup (local_error->message);
-        else
-          problem = describe_certificate_errors (errors);
-        g_set_error (error, EIT_ERROR, EIT_ERROR_TLS,
-                     _("the hub's certificate is not trusted by the CA file %s (%s): give the CA "
-                       "file that issued it, or pin it with %s"),
-                     data->ca_file, problem, fingerprint);
-        return FALSE;
-      }
-
-    case EIT_TRUST_SYSTEM:
-    default:
-      {
-        g_autofree char *problem = NULL;
-
-        if (system_errors == 0)
-          return TRUE;
-        problem = describe_certificate_errors (system_errors);
-        g_set_error (error, EIT_ERROR, EIT_ERROR_TLS,
-                     _("the hub's certificate is not trusted (%s): pin it with %s or give its CA "
-                       "file"),
-                     problem, fingerprint);
-        return FALSE;
-      }
-    }
-}
-
-/* Fires only when the system store refused the certificate. */
-static gboolean
-accept_certificate_cb (GTlsConnection       *tls,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       ConnectData          *data)
-{
-  g_clear_error (&data->trust_error);
-  return check_certificate (data, certificate, errors, &data->trust_error);
+  eit_transport_close (self, code, reason);
+  self->violated = TRUE;
 }
 
 static void
-caller_cancelled_cb (GCancellable *caller_cancellable,
-                     GCancellable *cancellable)
+soup_message_cb (SoupWebsocketConnection *websocket,
+                 int                      type,
+                 GBytes                  *message,
+                 EitTransport            *self)
 {
-  g_cancellable_cancel (cancellable);
-}
+  const char *text;
+  gsize len;
 
-static GError *
-map_refused_upgrade (ConnectData        *data,
-                     EitUpgradeResponse *response)
-{
-  guint status = response->status;
-  g_autofree char *phrase = NULL;
+  text = g_bytes_get_data (message, &len);
+  self->last_receive_time = g_get_monotonic_time ();
 
-  /* The server's words go into a message the monitor shows: UTF-8, and no
-   * longer than a status line needs. */
-  if (response->reason_phrase != NULL && *response->reason_phrase != '\0')
-    phrase = g_utf8_make_valid (response->reason_phrase, MIN (strlen (response->reason_phrase),
-                                                              MAX_REASON_PHRASE));
-  else
-    phrase = g_strdup (soup_status_get_phrase (status));
+  if (self->violated)
+    return;
 
-  switch (status)
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
-    case SOUP_STATUS_UNAUTHORIZED:
-      if (!data->has_token)
-        return g_error_new (EIT_ERROR, EIT_ERROR_AUTH,
-                            _("the hub requires a token (401 Unauthorized): give the token from "
-                              "the hub's token file"));
-      return g_error_new (EIT_ERROR, EIT_ERROR_AUTH,
-                          _("the hub refused the token (401 Unauthorized): check the token"));
-
-    case SOUP_STATUS_FORBIDDEN:
-      return g_error_new (EIT_ERROR, EIT_ERROR_FORBIDDEN,
-                          _("the hub refused this client's origin (403 Forbidden): add the origin "
-                            "to the hub's allowed origins"));
-
-    case 429: /* Too Many Requests: libsoup 3.2 has no name for it */
-      {
-        const char *retry_after = soup_message_headers_get_one (response->headers, "Retry-After");
-        guint64 seconds;
-
-        /* Only the delay-seconds form (RFC 9110 10.2.3) is worth repeating. */
-        if (retry_after != NULL &&
-            g_ascii_string_to_unsigned (retry_after, 10, 0, 86400, &seconds, NULL))
-          return g_error_new (EIT_ERROR, EIT_ERROR_TOO_MANY,
-                              _("the hub has too many connections for this token (429 Too Many "
-                                "Requests): close some of them or retry after %" G_GUINT64_FORMAT " s"),
-                              seconds);
-        return g_error_new (EIT_ERROR, EIT_ERROR_TOO_MANY,
-                            _("the hub has too many connections for this token (429 Too Many "
-                              "Requests): close some of them or retry later"));
-      }
-
-    default:
-      return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
-                          _("the server at %s answered HTTP %u %s instead of a WebSocket upgrade: "
-                            "check that the URL points at an Eit hub"),
-                          data->hostport, status, phrase);
+      refuse (self, EIT_CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted");
+      return;
     }
-}
 
-static GError *
-map_connect_error (ConnectData *data,
-                   GError      *error)
-{
-  if (data->trust_error != NULL)
-    return g_error_copy (data->trust_error);
+  /* libsoup assembles a fragmented message before it delivers it, so the
+   * limit is checked on the whole message here. */
+  if (len > self->frame_limit)
+    {
+      g_autofree char *reason = NULL;
 
-  /* The upgrade's answer was not HTTP, or a 101 broke RFC 6455. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
-    return g_error_new (EIT_ERROR, EIT_ERROR_NOT_WEBSOCKET,
-                        _("the server at %s did not complete the WebSocket handshake (%s): check "
-                          "that the URL points at an Eit hub"),
-                        data->hostport, error->message);
+      reason = g_strdup_printf ("message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %"
+                                G_GUINT64_FORMAT, len, self->frame_limit);
+      refuse (self, EIT_CLOSE_TOO_BIG, reason);
+      return;
+    }
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (error);
-
-  /* glib-networking says NOT_TLS both for a server that speaks no TLS and
-   * for a link dropped mid-handshake (a hub restarting): retry either way,
-   * with back-off, and say what to check. */
-  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
-    return g_error_new (EIT_ERROR, EIT_ERROR_TLS_HANDSHAKE,
-                        _("the server at %s does not speak TLS (%s): check the port; an Eit hub "
-                          "only speaks wss://"), data->hostport, error->message);
-
-  /* The certificate was fine (a trust failure is data->trust_error): the
-   * handshake itself broke off, which a retry can get past. */
-  if (error->domain == G_TLS_ERROR)
-    return g_error_new (EIT_ERROR, EIT_ERROR_TLS_HANDSHAKE,
-                        _("the TLS handshake with %s failed (%s): check that the URL points at the "
-                          "hub's TLS port; an Eit hub only speaks wss://"),
-                        data->hostport, error->message);
-
-  if (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR)
-    return g_error_new (EIT_ERROR, EIT_ERROR_REFUSED,
-                        _("cannot reach the hub at %s (%s): check that it is running and that the "
-                          "URL is right"), data->hostport, error->message);
-
-  return g_error_new (EIT_ERROR, EIT_ERROR_FAILED, _("connecting to the hub at %s failed: %s"),
-                      data->hostport, error->message);
+  self->frames_in++;
+  self->bytes_in += len;
+  /* libsoup NUL-terminates every message it delivers (outside the length),
+   * so the text is handed on without a copy. */
+  g_signal_emit (self, signals[SIGNAL_FRAME], 0, text != NULL ? text : "", (gulong) len);
 }
 
 static void
-upgraded_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+soup_pong_cb (SoupWebsocketConnection *websocket,
+              GBytes                  *message,
+              EitTransport            *self)
 {
-  g_autoptr (GTask) task = user_data;
-  ConnectData *data = g_task_get_task_data (task);
-  g_autoptr (EitUpgradeResponse) response = NULL;
-  g_autoptr (GError) error = NULL;
-  EitTransport *self;
-
-  response = eit_upgrade_finish (result, &error);
-  if (response == NULL)
-    {
-      g_task_return_error (task, map_connect_error (data, error));
-      return;
-    }
-  if (response->status != SOUP_STATUS_SWITCHING_PROTOCOLS)
-    {
-      g_task_return_error (task, map_refused_upgrade (data, response));
-      return;
-    }
-
-  self = transport_new (data->stream, EIT_WEBSOCKET_ROLE_CLIENT,
-                        g_strcmp0 (response->protocol, EIT_SUBPROTOCOL_V1) == 0
-                          ? EIT_PROTOCOL_MODE_FULL : EIT_PROTOCOL_MODE_BASE,
-                        data->max_message_size, response->leftover);
-  g_clear_object (&data->stream);
-  g_task_return_pointer (task, self, g_object_unref);
+  self->last_receive_time = g_get_monotonic_time ();
+  g_signal_emit (self, signals[SIGNAL_PONG], 0);
 }
 
 static void
-handshake_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+soup_error_cb (SoupWebsocketConnection *websocket,
+               GError                  *error,
+               EitTransport            *self)
 {
-  g_autoptr (GTask) task = user_data;
-  ConnectData *data = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  const char *protocols[] = { EIT_SUBPROTOCOL_V1, NULL };
-  GTlsCertificate *certificate;
+  g_debug ("transport %p: %s", self, error->message);
 
-  if (!g_tls_connection_handshake_finish (data->tls, result, &error))
+  /* A frame over even libsoup's raised limit: libsoup drops the link with
+   * no close frame; the user still learns why. */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG) &&
+      !self->closed_locally && !self->closed_emitted)
     {
-      g_task_return_error (task, map_connect_error (data, error));
-      return;
+      self->closed_locally = TRUE;
+      self->close_code = EIT_CLOSE_TOO_BIG;
+      g_free (self->close_reason);
+      self->close_reason = g_strdup_printf ("message exceeds the limit of %" G_GUINT64_FORMAT,
+                                            self->frame_limit);
     }
-
-  /* accept-certificate runs only when the system store refuses: a
-   * certificate it accepted still has to pass a pin or CA file, and this
-   * comes before the request, and so the token, is written. */
-  certificate = g_tls_connection_get_peer_certificate (data->tls);
-  if (certificate == NULL ||
-      !check_certificate (data, certificate,
-                          g_tls_connection_get_peer_certificate_errors (data->tls), &error))
-    {
-      if (error == NULL)
-        error = g_error_new (EIT_ERROR, EIT_ERROR_TLS,
-                             _("the hub at %s presented no certificate: check that the URL is "
-                               "right"),
-                             data->hostport);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  eit_upgrade_async (data->stream, data->hostport, data->path,
-                     data->offer_v1 ? protocols : NULL, data->request_headers, data->cancellable,
-                     upgraded_cb, g_steal_pointer (&task));
 }
 
 static void
-socket_connected_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+soup_closed_cb (SoupWebsocketConnection *websocket,
+                EitTransport            *self)
 {
-  g_autoptr (GTask) task = user_data;
-  ConnectData *data = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketConnection) connection = NULL;
-  GTlsBackend *backend = g_tls_backend_get_default ();
+  if (self->closed_emitted)
+    return;
 
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  if (connection == NULL)
+  if (!self->closed_locally)
     {
-      g_task_return_error (task, map_connect_error (data, error));
-      return;
-    }
-  data->stream = G_IO_STREAM (g_object_ref (connection));
+      gushort code = soup_websocket_connection_get_close_code (websocket);
 
-  /* Before TLS: Nagle's algorithm would hold the handshake's small records,
-   * and later each small frame, until the peer's delayed ACK (40 ms on
-   * Linux); the flow does its own batching. */
-  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,
-                       TRUE, NULL);
-
-  /* The database is given, never left to glib-networking: without one it
-   * reads the whole system store again for every connection, some 10 ms of
-   * main-loop time. A pin or a CA file decides alone, so it needs none. */
-  data->tls = g_initable_new (g_tls_backend_get_client_connection_type (backend), NULL, &error,
-                              "base-io-stream", connection,
-                              "server-identity", data->identity,
-                              "database", data->trust_mode == EIT_TRUST_SYSTEM
-                                            ? data->system_database : NULL,
-                              NULL);
-  if (data->tls == NULL)
-    {
-      g_task_return_error (task, map_connect_error (data, error));
-      return;
-    }
-  g_set_object (&data->stream, G_IO_STREAM (data->tls));
-  data->accept_certificate_handler = g_signal_connect (data->tls, "accept-certificate",
-                                                       G_CALLBACK (accept_certificate_cb), data);
-  g_tls_connection_handshake_async (data->tls, G_PRIORITY_DEFAULT, data->cancellable,
-                                    handshake_cb, g_steal_pointer (&task));
-}
-
-static gboolean
-prepare_trust (ConnectData                *data,
-               const EitTransportOptions  *options,
-               GError                    **error)
-{
-  switch (options->trust_mode)
-    {
-    case EIT_TRUST_PINNED:
-      if (options->pin == NULL || *options->pin == '\0')
-        {
-          g_set_error_literal (error, EIT_ERROR, EIT_ERROR_CONFIG,
-                               _("trust mode \"pinned\" needs a pin: give the hub's fingerprint "
-                                 "(sha256:<64 hex digits>, printed by eithub-hub)"));
-          return FALSE;
-        }
-      data->pin = eit_tls_normalize_pin (options->pin, error);
-      return data->pin != NULL;
-
-    case EIT_TRUST_CA_FILE:
-      {
-        g_autoptr (GError) local_error = NULL;
-
-        if (options->ca_file == NULL || *options->ca_file == '\0')
-          {
-            g_set_error_literal (error, EIT_ERROR, EIT_ERROR_CONFIG,
-                                 _("trust mode \"ca-file\" needs a CA file: give the path of a PEM "
-                                   "file holding the CA certificates to trust"));
-            return FALSE;
-          }
-        g_autofree char *absolute = NULL;
-
-        data->ca_file = g_strdup (options->ca_file);
-        /* GTlsFileDatabase takes absolute paths only; a CA file is often
-         * given relative to where the user stands. */
-        absolute = g_canonicalize_filename (options->ca_file, NULL);
-        data->ca_database = g_tls_file_database_new (absolute, &local_error);
-        if (data->ca_database == NULL)
-          {
-            g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
-                         _("cannot use the CA file %s (%s): give a readable PEM file of CA "
-                           "certificates"),
-                         options->ca_file, local_error->message);
-            return FALSE;
-          }
-        return TRUE;
-      }
-
-    case EIT_TRUST_SYSTEM:
-      return TRUE;
-
-    default:
-      g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG, _("unknown trust mode %d"),
-                   options->trust_mode);
-      return FALSE;
-    }
-}
-
-/* Header values go on the wire as they are: refuse line breaks and
- * anything else outside visible ASCII. */
-static gboolean
-is_visible_ascii (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    if (*p < 0x21 || *p > 0x7e)
-      return FALSE;
-  return TRUE;
-}
-
-void
-eit_transport_connect_async (const EitTransportOptions *options,
-                             GCancellable              *cancellable,
-                             GAsyncReadyCallback        callback,
-                             gpointer                   user_data)
-{
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *https_url = NULL;
-  const char *host;
-  const char *query;
-  ConnectData *data;
-  int port;
-
-  g_return_if_fail (options != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, eit_transport_connect_async);
-
-  uri = options->url ? g_uri_parse (options->url, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      !is_visible_ascii (g_uri_get_path (uri)) ||
-      (g_uri_get_query (uri) != NULL && !is_visible_ascii (g_uri_get_query (uri))))
-    {
-      g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               _("\"%s\" is not a valid hub URL: write it as wss://host:port/"),
-                               options->url ? options->url : "");
-      return;
-    }
-  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "wss") != 0)
-    {
-      g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               _("only wss:// URLs are accepted: the Eit hub protocol requires TLS "
-                                 "(got \"%s\")"), options->url);
-      return;
+      /* libsoup says 1005 for a close frame without a code. */
+      self->close_code = code;
+      g_free (self->close_reason);
+      self->close_reason = code != 0 ? g_strdup (soup_websocket_connection_get_close_data (websocket))
+                                     : NULL;
     }
 
-  /* Anything outside the token alphabet could also smuggle bytes into the
-   * Authorization header. */
-  if (options->token != NULL && *options->token != '\0' &&
-      !eit_protocol_token_is_valid (options->token))
-    {
-      g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               _("the token is not valid: a token is 1 to %d characters from "
-                                 "A-Z a-z 0-9 - _ . ~ (copy it from the hub's token file)"),
-                               MAX_TOKEN_LENGTH);
-      return;
-    }
-  if (options->origin != NULL && !is_visible_ascii (options->origin))
-    {
-      g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
-                               _("the origin \"%s\" is not valid: write it as "
-                                 "scheme://host[:port]"),
-                               options->origin);
-      return;
-    }
-
-  data = g_new0 (ConnectData, 1);
-  g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
-  data->trust_mode = options->trust_mode;
-  data->has_token = options->token != NULL && *options->token != '\0';
-  data->max_message_size = options->max_message_size;
-  data->offer_v1 = options->offer_v1;
-  host = g_uri_get_host (uri);
-  port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 443;
-  /* IPv6 literals keep their brackets, so the port stays readable. */
-  data->hostport = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%d", host, port)
-                                              : g_strdup_printf ("%s:%d", host, port);
-  /* With the "https" scheme, the system's proxy settings apply as they do
-   * to any HTTPS request. */
-  https_url = g_strconcat ("https://", data->hostport, "/", NULL);
-  data->identity = g_network_address_parse_uri (https_url, 443, NULL);
-  if (data->identity == NULL)
-    data->identity = g_network_address_new (host, port);
-  query = g_uri_get_query (uri);
-  data->path = g_strconcat (*g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/",
-                            query != NULL ? "?" : "", query != NULL ? query : "", NULL);
-
-  if (!prepare_trust (data, options, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  data->request_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-  if (data->has_token)
-    {
-      g_autofree char *authorization = g_strconcat ("Bearer ", options->token, NULL);
-
-      soup_message_headers_replace (data->request_headers, "Authorization", authorization);
-    }
-  if (options->origin != NULL)
-    soup_message_headers_replace (data->request_headers, "Origin", options->origin);
-
-  data->cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      data->caller_cancellable = g_object_ref (cancellable);
-      data->caller_cancelled_handler = g_cancellable_connect (cancellable,
-                                                              G_CALLBACK (caller_cancelled_cb),
-                                                              data->cancellable, NULL);
-    }
-
-  if (data->trust_mode == EIT_TRUST_SYSTEM)
-    data->system_database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
-  data->client = g_socket_client_new ();
-  g_socket_client_connect_async (data->client, data->identity, data->cancellable,
-                                 socket_connected_cb, g_steal_pointer (&task));
+  g_debug ("transport %p closed: code %u, reason \"%s\", %s", self, self->close_code,
+           self->close_reason ? self->close_reason : "",
+           self->closed_locally ? "by us" : "by the peer");
+  emit_closed (self);
 }
 
 EitTransport *
-eit_transport_connect_finish (GAsyncResult  *result,
-                              GError       **error)
+_eit_transport_new_for_client (SoupWebsocketConnection *websocket,
+                               SoupMessage             *msg,
+                               GSocket                 *socket,
+                               EitProtocolMode          mode,
+                               guint64                  max_message_size)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == eit_transport_connect_async,
-                        NULL);
+  EitTransport *self = g_object_new (EIT_TYPE_TRANSPORT, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  self->soup = g_object_ref (websocket);
+  self->socket = socket ? g_object_ref (socket) : NULL;
+  self->mode = mode;
+  self->max_message_size = max_message_size;
+  self->frame_limit = frame_limit_for (mode, max_message_size);
+  self->last_receive_time = g_get_monotonic_time ();
+  set_tls_details (self, soup_message_get_tls_protocol_version (msg),
+                   g_strdup (soup_message_get_tls_ciphersuite_name (msg)),
+                   soup_message_get_tls_peer_certificate (msg));
+
+  soup_websocket_connection_set_max_incoming_payload_size (
+    websocket, MAX (self->frame_limit * LIBSOUP_LIMIT_FACTOR, self->frame_limit + LIBSOUP_LIMIT_SLACK));
+
+  self->message_handler = g_signal_connect (websocket, "message",
+                                            G_CALLBACK (soup_message_cb), self);
+  self->pong_handler = g_signal_connect (websocket, "pong", G_CALLBACK (soup_pong_cb), self);
+  self->error_handler = g_signal_connect (websocket, "error", G_CALLBACK (soup_error_cb), self);
+  self->closed_handler = g_signal_connect (websocket, "closed", G_CALLBACK (soup_closed_cb), self);
+  return self;
+}
+
+static gboolean
+close_timeout_cb (gpointer user_data)
+{
+  EitTransport *self = user_data;
+
+  self->close_timeout_id = 0;
+  g_debug ("transport %p: no close frame from the peer in time, dropping the link", self);
+  eit_transport_abort (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cuts reason to what a close frame holds, at a character boundary. */
+static char *
+close_reason_dup (const char *reason)
+{
+  g_autofree char *valid = NULL;
+  const char *end;
+
+  if (reason == NULL)
+    return NULL;
+  /* The peer drops a close frame whose reason is not UTF-8. */
+  valid = g_utf8_make_valid (reason, -1);
+  if (strlen (valid) <= MAX_CLOSE_REASON)
+    return g_steal_pointer (&valid);
+
+  g_utf8_validate_len (valid, MAX_CLOSE_REASON, &end);
+  return g_strndup (valid, end - valid);
 }
 
 /* Using it ------------------------------------------------------------------ */
@@ -737,13 +362,26 @@ eit_transport_get_mode (EitTransport *self)
   return self->mode;
 }
 
+void
+eit_transport_set_mode (EitTransport    *self,
+                        EitProtocolMode  mode)
+{
+  g_return_if_fail (EIT_IS_TRANSPORT (self));
+  g_return_if_fail (mode != EIT_PROTOCOL_MODE_UNKNOWN);
+
+  self->mode = mode;
+  self->frame_limit = frame_limit_for (mode, self->max_message_size);
+}
+
 gboolean
 eit_transport_is_open (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), FALSE);
 
-  return self->websocket != NULL &&
-         eit_websocket_get_state (self->websocket) == EIT_WEBSOCKET_STATE_OPEN;
+  if (self->engine != NULL)
+    return eit_websocket_get_state (self->engine) == EIT_WEBSOCKET_STATE_OPEN;
+  return self->soup != NULL && !self->aborted &&
+         soup_websocket_connection_get_state (self->soup) == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
 gboolean
@@ -754,8 +392,25 @@ eit_transport_send (EitTransport *self,
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (text != NULL || len == 0, FALSE);
 
-  if (self->websocket == NULL || !eit_websocket_send_text (self->websocket, text, len))
-    return FALSE;
+  if (self->engine != NULL)
+    {
+      if (!eit_websocket_send_text (self->engine, text, len))
+        return FALSE;
+    }
+  else
+    {
+      g_autoptr (GBytes) bytes = NULL;
+
+      if (!eit_transport_is_open (self))
+        return FALSE;
+      /* libsoup refuses invalid UTF-8 in a text frame with a critical. */
+      if (!g_utf8_validate_len (text, len, NULL))
+        return FALSE;
+      /* libsoup copies the payload into its frame before returning, so a
+       * static GBytes over the caller's text costs no copy of ours. */
+      bytes = g_bytes_new_static (text != NULL ? text : "", len);
+      soup_websocket_connection_send_message (self->soup, SOUP_WEBSOCKET_DATA_TEXT, bytes);
+    }
   self->frames_out++;
   self->bytes_out += len;
   return TRUE;
@@ -766,29 +421,72 @@ eit_transport_close (EitTransport *self,
                      gushort       code,
                      const char   *reason)
 {
-  EitWebsocketRole role;
-
   g_return_if_fail (EIT_IS_TRANSPORT (self));
 
-  if (self->websocket == NULL)
+  if (self->engine != NULL)
+    {
+      eit_websocket_close (self->engine, code, reason);
+      return;
+    }
+
+  /* CLOSING means a close frame went out already (ours or our answer to the
+   * peer's); libsoup treats a second one as a programming error. */
+  if (!eit_transport_is_open (self))
     return;
 
-  /* RFC 6455 first reserved 1011 for servers, and libsoup 3.2 hubs (MVP
-   * hubs, reached in base mode) still refuse it from a client: "going away"
-   * is the nearest code they take. */
-  role = eit_websocket_get_role (self->websocket);
-  if (code == EIT_CLOSE_INTERNAL_ERROR && role == EIT_WEBSOCKET_ROLE_CLIENT)
+  /* RFC 6455 first reserved 1011 for servers, and libsoup (ours and MVP
+   * hubs') refuses it from a client: "going away" is the nearest code. */
+  if (code == EIT_CLOSE_INTERNAL_ERROR)
     code = EIT_CLOSE_GOING_AWAY;
-  eit_websocket_close (self->websocket, code, reason);
+
+  self->closed_locally = TRUE;
+  self->close_code = code;
+  g_free (self->close_reason);
+  self->close_reason = close_reason_dup (reason);
+  self->close_timeout_id = g_timeout_add (DEFAULT_CLOSE_TIMEOUT_MS, close_timeout_cb, self);
+  soup_websocket_connection_close (self->soup, code, self->close_reason);
 }
 
 void
 eit_transport_abort (EitTransport *self)
 {
+  g_autoptr (GError) error = NULL;
+
   g_return_if_fail (EIT_IS_TRANSPORT (self));
 
-  if (self->websocket != NULL)
-    eit_websocket_abort (self->websocket);
+  if (self->engine != NULL)
+    {
+      eit_websocket_abort (self->engine);
+      return;
+    }
+
+  if (self->soup == NULL || self->aborted || self->closed_emitted ||
+      soup_websocket_connection_get_state (self->soup) == SOUP_WEBSOCKET_STATE_CLOSED)
+    return;
+
+  if (eit_transport_is_open (self))
+    {
+      self->closed_locally = TRUE;
+      self->close_code = 0;
+      g_clear_pointer (&self->close_reason, g_free);
+    }
+  self->violated = TRUE;
+  self->aborted = TRUE;
+  g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+
+  /* Shut the socket down under libsoup: no close frame, no TLS alert, and
+   * its next read sees the end, so it finishes with "closed" as for any
+   * dropped link. The descriptor stays valid until libsoup closes it. */
+  if (self->socket == NULL || !g_socket_shutdown (self->socket, TRUE, TRUE, &error))
+    {
+      GIOStream *stream = soup_websocket_connection_get_io_stream (self->soup);
+
+      if (error != NULL)
+        g_debug ("transport %p: abort: %s", self, error->message);
+      g_clear_error (&error);
+      if (!g_io_stream_is_closed (stream) && !g_io_stream_close (stream, NULL, &error))
+        g_debug ("transport %p: abort: %s", self, error->message);
+    }
 }
 
 gushort
@@ -796,7 +494,9 @@ eit_transport_get_close_code (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), 0);
 
-  return self->websocket ? eit_websocket_get_close_code (self->websocket) : 0;
+  if (self->engine != NULL)
+    return eit_websocket_get_close_code (self->engine);
+  return self->close_code;
 }
 
 const char *
@@ -804,7 +504,9 @@ eit_transport_get_close_reason (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), NULL);
 
-  return self->websocket ? eit_websocket_get_close_reason (self->websocket) : NULL;
+  if (self->engine != NULL)
+    return eit_websocket_get_close_reason (self->engine);
+  return self->close_reason;
 }
 
 gboolean
@@ -812,7 +514,9 @@ eit_transport_get_closed_locally (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), FALSE);
 
-  return self->websocket ? eit_websocket_get_closed_locally (self->websocket) : FALSE;
+  if (self->engine != NULL)
+    return eit_websocket_get_closed_locally (self->engine);
+  return self->closed_locally;
 }
 
 const char *
@@ -845,6 +549,27 @@ eit_transport_get_last_receive_time (EitTransport *self)
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), 0);
 
   return self->last_receive_time;
+}
+
+gboolean
+eit_transport_get_kernel_bytes_received (EitTransport *self,
+                                         guint64      *bytes)
+{
+  struct tcp_info info;
+  socklen_t len = sizeof info;
+
+  g_return_val_if_fail (EIT_IS_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (bytes != NULL, FALSE);
+
+  if (self->socket == NULL || g_socket_is_closed (self->socket))
+    return FALSE;
+  memset (&info, 0, sizeof info);
+  /* tcpi_bytes_received came with Linux 4.1; an older kernel fills less. */
+  if (getsockopt (g_socket_get_fd (self->socket), IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+      len < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+    return FALSE;
+  *bytes = info.tcpi_bytes_received;
+  return TRUE;
 }
 
 guint64
@@ -885,8 +610,11 @@ eit_transport_set_ws_keepalive (EitTransport *self,
 {
   g_return_if_fail (EIT_IS_TRANSPORT (self));
 
-  if (self->websocket != NULL)
-    eit_websocket_set_keepalive_interval (self->websocket, interval_ms);
+  if (self->engine != NULL)
+    eit_websocket_set_keepalive_interval (self->engine, interval_ms);
+  else if (eit_transport_is_open (self))
+    /* libsoup counts whole seconds: round up so a short interval still pings. */
+    soup_websocket_connection_set_keepalive_interval (self->soup, (interval_ms + 999) / 1000);
 }
 
 EitWebsocket *
@@ -894,7 +622,15 @@ eit_transport_get_websocket (EitTransport *self)
 {
   g_return_val_if_fail (EIT_IS_TRANSPORT (self), NULL);
 
-  return self->websocket;
+  return self->engine;
+}
+
+SoupWebsocketConnection *
+eit_transport_get_soup_websocket (EitTransport *self)
+{
+  g_return_val_if_fail (EIT_IS_TRANSPORT (self), NULL);
+
+  return self->soup;
 }
 
 /* GObject ------------------------------------------------------------------- */
@@ -903,15 +639,20 @@ static void
 eit_transport_dispose (GObject *object)
 {
   EitTransport *self = EIT_TRANSPORT (object);
+  gpointer websocket = self->engine != NULL ? (gpointer) self->engine : (gpointer) self->soup;
 
-  if (self->websocket != NULL)
+  g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+  if (websocket != NULL)
     {
-      g_clear_signal_handler (&self->message_handler, self->websocket);
-      g_clear_signal_handler (&self->pong_handler, self->websocket);
-      g_clear_signal_handler (&self->closed_handler, self->websocket);
+      g_clear_signal_handler (&self->message_handler, websocket);
+      g_clear_signal_handler (&self->pong_handler, websocket);
+      g_clear_signal_handler (&self->error_handler, websocket);
+      g_clear_signal_handler (&self->closed_handler, websocket);
     }
   /* An open WebSocket that loses its last reference closes its stream. */
-  g_clear_object (&self->websocket);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->socket);
 
   G_OBJECT_CLASS (eit_transport_parent_class)->dispose (object);
 }
@@ -921,6 +662,7 @@ eit_transport_finalize (GObject *object)
 {
   EitTransport *self = EIT_TRANSPORT (object);
 
+  g_free (self->close_reason);
   g_free (self->tls_cipher);
   g_free (self->peer_fingerprint);
 

@@ -17,6 +17,12 @@
 /* A close frame carries at most 125 bytes: the 2-byte code and the reason. */
 #define MAX_CLOSE_REASON (MAX_CONTROL_PAYLOAD - 2)
 #define DEFAULT_CLOSE_TIMEOUT_MS 5000
+/* Work one connection may do per main-loop dispatch before it yields, so a
+ * fast sender cannot hold the single loop (issue 9 row 8): ~4 TLS records,
+ * and a bound on the frames they can hold. */
+#define READ_BUDGET (64 * 1024)
+#define FRAME_BUDGET 256
+#define DEFAULT_CONTROL_FRAME_LIMIT 100
 
 #define CLOSE_NO_STATUS      1005
 #define CLOSE_PROTOCOL_ERROR 1002
@@ -60,6 +66,21 @@ struct _EitWebsocket
   gsize in_end;
   gsize in_size;
   gsize in_need; /* bytes the frame at in_start needs, once its header is read */
+  /* After our close frame: bytes of a frame being skipped unbuffered, or
+   * everything (the stream could not be parsed any more). */
+  guint64 skip;
+  gboolean discard_all;
+  gint64 last_progress;
+
+  /* What is left of this dispatch's budgets; yielded: a later dispatch
+   * carries on (the source's ready time is set). */
+  gsize read_budget;
+  guint frame_budget;
+  gboolean yielded;
+
+  guint control_limit;
+  guint control_count;
+  gint64 control_window_start;
 
   GByteArray *fragments;
   gboolean fragmented;
@@ -68,6 +89,12 @@ struct _EitWebsocket
   gsize out_start;
   /* After a write would block, TLS wants the same write again. */
   gsize out_retry;
+  /* Over output_limit unsent bytes the peer is not read from; if it stays
+   * over for output_deadline_ms it is closed with 4009. */
+  gsize output_limit;
+  guint output_deadline_ms;
+  gboolean output_blocked;
+  guint output_deadline_id;
 
   gboolean close_sent;
   gboolean closed_locally;
@@ -77,6 +104,7 @@ struct _EitWebsocket
   gboolean shut_down_when_flushed;
   gboolean stream_closing;
   gboolean closed_emitted;
+  gboolean closing_emitted;
   gboolean dispatching;
 
   guint keepalive_id;
@@ -89,6 +117,7 @@ G_DEFINE_FINAL_TYPE (EitWebsocket, eit_websocket, G_TYPE_OBJECT)
 enum {
   SIGNAL_MESSAGE,
   SIGNAL_PONG,
+  SIGNAL_CLOSING,
   SIGNAL_CLOSED,
   N_SIGNALS
 };
@@ -96,6 +125,17 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void shut_down (EitWebsocket *self);
+static void update_output_limit (EitWebsocket *self);
+
+/* Once, when the connection stops being OPEN: its end has been detected. */
+static void
+leave_open (EitWebsocket *self)
+{
+  if (self->closing_emitted)
+    return;
+  self->closing_emitted = TRUE;
+  g_signal_emit (self, signals[SIGNAL_CLOSING], 0);
+}
 
 /* Masking ----------------------------------------------------------------- */
 
@@ -128,6 +168,8 @@ static void
 watch (EitWebsocket *self,
        GIOCondition  condition)
 {
+  if (self->output_blocked)
+    condition &= ~G_IO_IN;
   if (self->source == NULL || self->watching == condition)
     return;
   self->watching = condition;
@@ -145,6 +187,8 @@ drop (EitWebsocket *self,
   self->out = g_byte_array_new ();
   self->out_start = 0;
   self->out_retry = 0;
+  self->output_blocked = FALSE;
+  g_clear_handle_id (&self->output_deadline_id, g_source_remove);
   shut_down (self);
 }
 
@@ -175,6 +219,8 @@ flush (EitWebsocket *self)
         }
       self->out_retry = 0;
       self->out_start += written;
+      if (self->output_blocked)
+        update_output_limit (self);
     }
 
   self->out_start = 0;
@@ -189,6 +235,63 @@ flush (EitWebsocket *self)
   watch (self, G_IO_IN);
   if (self->shut_down_when_flushed)
     shut_down (self);
+}
+
+static gsize
+unsent (EitWebsocket *self)
+{
+  return self->out->len - self->out_start;
+}
+
+/* A peer that reads nothing while it keeps us answering cannot make us
+ * buffer without bound: we stop reading it, and hang up on it if it stays
+ * that way. */
+static gboolean
+output_deadline_cb (gpointer user_data)
+{
+  EitWebsocket *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  self->output_deadline_id = 0;
+  if (self->state == EIT_WEBSOCKET_STATE_OPEN)
+    {
+      self->closed_locally = TRUE;
+      self->close_code = EIT_CLOSE_SLOW_CONSUMER;
+      g_free (self->close_reason);
+      self->close_reason = g_strdup_printf ("slow consumer: %" G_GSIZE_FORMAT " bytes unsent for %u ms",
+                                            unsent (self), self->output_deadline_ms);
+    }
+  g_debug ("websocket %p: %s", self, self->close_reason ? self->close_reason : "slow consumer");
+  leave_open (self);
+  /* A close frame behind bytes the peer does not read would never arrive,
+   * and a TLS close would wait behind them too: hang up at once. */
+  if (!g_socket_close (self->socket, &error))
+    g_debug ("websocket %p: %s", self, error->message);
+  drop (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_output_limit (EitWebsocket *self)
+{
+  gboolean over = self->output_limit > 0 && unsent (self) > self->output_limit;
+
+  if (over == self->output_blocked || self->stream_closing)
+    return;
+  self->output_blocked = over;
+  if (over)
+    {
+      watch (self, self->watching);
+      if (self->output_deadline_ms > 0)
+        self->output_deadline_id = g_timeout_add (self->output_deadline_ms, output_deadline_cb, self);
+      return;
+    }
+  g_clear_handle_id (&self->output_deadline_id, g_source_remove);
+  if (!self->shut_down_when_flushed)
+    watch (self, self->watching | G_IO_IN);
+  /* TLS may hold decrypted bytes the socket no longer shows. */
+  if (self->source != NULL)
+    g_source_set_ready_time (self->source, 0);
 }
 
 static void
@@ -232,6 +335,7 @@ queue_frame (EitWebsocket *self,
     g_byte_array_append (self->out, payload, len);
   if (mask_bit)
     apply_mask (self->out->data + offset, len, header + header_len - 4);
+  update_output_limit (self);
 }
 
 static void
@@ -275,11 +379,13 @@ shut_down (EitWebsocket *self)
 {
   if (self->stream_closing)
     return;
+  leave_open (self);
   self->stream_closing = TRUE;
   self->state = EIT_WEBSOCKET_STATE_CLOSED;
 
   g_clear_handle_id (&self->keepalive_id, g_source_remove);
   g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->output_deadline_id, g_source_remove);
   if (self->source != NULL)
     {
       g_source_destroy (self->source);
@@ -343,7 +449,10 @@ send_close_frame (EitWebsocket *self,
     }
   self->close_sent = TRUE;
   if (self->state == EIT_WEBSOCKET_STATE_OPEN)
-    self->state = EIT_WEBSOCKET_STATE_CLOSING;
+    {
+      self->state = EIT_WEBSOCKET_STATE_CLOSING;
+      leave_open (self);
+    }
   g_clear_handle_id (&self->keepalive_id, g_source_remove);
   send_frame (self, OPCODE_CLOSE, payload, len);
 }
@@ -360,22 +469,71 @@ close_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The peer broke RFC 6455 or our limits: say why and hang up without
- * waiting for its answer. */
+/* The peer broke RFC 6455 or our limits: say why, then read and discard
+ * until its close frame or close-timeout. Hanging up with its bytes unread
+ * would make the kernel answer with a reset, and a reset destroys the close
+ * frame on its way (issue 11: a 1009 lost 40% of the time). */
 static void
 refuse (EitWebsocket *self,
         gushort       code,
         const char   *reason)
 {
-  if (self->state == EIT_WEBSOCKET_STATE_OPEN)
+  if (self->state != EIT_WEBSOCKET_STATE_OPEN)
     {
-      self->closed_locally = TRUE;
-      self->close_code = code;
-      g_free (self->close_reason);
-      self->close_reason = close_reason_dup (reason);
-      send_close_frame (self, code, self->close_reason);
+      shut_down_after_flush (self);
+      return;
     }
-  shut_down_after_flush (self);
+  self->closed_locally = TRUE;
+  self->close_code = code;
+  g_free (self->close_reason);
+  self->close_reason = close_reason_dup (reason);
+  send_close_frame (self, code, self->close_reason);
+  if (!self->stream_closing && self->close_timeout_id == 0 && self->close_timeout_ms > 0)
+    self->close_timeout_id = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);
+}
+
+/* The same, when the bytes that follow cannot be parsed as frames: they are
+ * discarded unread until the peer hangs up or close-timeout. */
+static void
+refuse_stream (EitWebsocket *self,
+               gushort       code,
+               const char   *reason)
+{
+  self->discard_all = TRUE;
+  refuse (self, code, reason);
+}
+
+static void
+yield (EitWebsocket *self)
+{
+  self->yielded = TRUE;
+  if (self->source != NULL)
+    g_source_set_ready_time (self->source, 0);
+}
+
+/* Pings and pongs cost us a reply or a signal each: a peer may send a
+ * keep-alive's worth, not a flood. */
+static gboolean
+count_control_frame (EitWebsocket *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->control_limit == 0)
+    return TRUE;
+  if (now - self->control_window_start >= G_USEC_PER_SEC)
+    {
+      self->control_window_start = now;
+      self->control_count = 0;
+    }
+  if (++self->control_count > self->control_limit)
+    {
+      g_autofree char *reason = g_strdup_printf ("control frame flood: %u control frames in 1 s",
+                                                 self->control_count);
+
+      refuse (self, EIT_CLOSE_POLICY_VIOLATION, reason);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Input -------------------------------------------------------------------- */
@@ -397,9 +555,11 @@ handle_close (EitWebsocket *self,
   gushort code = CLOSE_NO_STATUS;
   g_autofree char *reason = NULL;
 
+  /* The peer has closed already, however badly: no answer will follow. */
   if (len == 1)
     {
       refuse (self, CLOSE_PROTOCOL_ERROR, "a close frame of 1 byte");
+      shut_down_after_flush (self);
       return;
     }
   if (len >= 2)
@@ -410,12 +570,14 @@ handle_close (EitWebsocket *self,
           g_autofree char *why = g_strdup_printf ("close code %u is not allowed", code);
 
           refuse (self, CLOSE_PROTOCOL_ERROR, why);
+          shut_down_after_flush (self);
           return;
         }
       if (!g_utf8_validate_len ((const char *) payload + 2, len - 2, NULL))
         {
           refuse (self, EIT_CLOSE_INVALID_JSON,
                   "the close reason is not valid UTF-8 or holds a NUL byte");
+          shut_down_after_flush (self);
           return;
         }
       reason = g_strndup ((const char *) payload + 2, len - 2);
@@ -494,12 +656,13 @@ handle_frame (EitWebsocket *self,
       return;
 
     case OPCODE_PING:
-      if (self->state == EIT_WEBSOCKET_STATE_OPEN)
+      if (count_control_frame (self) && self->state == EIT_WEBSOCKET_STATE_OPEN)
         send_frame (self, OPCODE_PONG, payload, len);
       return;
 
     case OPCODE_PONG:
-      g_signal_emit (self, signals[SIGNAL_PONG], 0);
+      if (count_control_frame (self))
+        g_signal_emit (self, signals[SIGNAL_PONG], 0);
       return;
 
     case OPCODE_CLOSE:
@@ -537,13 +700,13 @@ parse_header (EitWebsocket *self,
 
   if (p[0] & 0x70)
     {
-      refuse (self, CLOSE_PROTOCOL_ERROR, "reserved bits set in a frame: no extension was agreed");
+      refuse_stream (self, CLOSE_PROTOCOL_ERROR, "reserved bits set in a frame: no extension was agreed");
       return FALSE;
     }
   if (masked != (self->role == EIT_WEBSOCKET_ROLE_SERVER))
     {
-      refuse (self, CLOSE_PROTOCOL_ERROR,
-              masked ? "a server's frames must not be masked" : "a client's frames must be masked");
+      refuse_stream (self, CLOSE_PROTOCOL_ERROR,
+                     masked ? "a server's frames must not be masked" : "a client's frames must be masked");
       return FALSE;
     }
 
@@ -565,7 +728,7 @@ parse_header (EitWebsocket *self,
       /* RFC 6455 5.2: the most significant bit MUST be 0. */
       if (len >> 63)
         {
-          refuse (self, CLOSE_PROTOCOL_ERROR, "a frame length with its top bit set");
+          refuse_stream (self, CLOSE_PROTOCOL_ERROR, "a frame length with its top bit set");
           return FALSE;
         }
     }
@@ -579,7 +742,7 @@ parse_header (EitWebsocket *self,
     case OPCODE_PONG:
       if (!*fin || len > MAX_CONTROL_PAYLOAD)
         {
-          refuse (self, CLOSE_PROTOCOL_ERROR, "a control frame is fragmented or over 125 bytes");
+          refuse_stream (self, CLOSE_PROTOCOL_ERROR, "a control frame is fragmented or over 125 bytes");
           return FALSE;
         }
       break;
@@ -587,11 +750,12 @@ parse_header (EitWebsocket *self,
     case OPCODE_TEXT:
     case OPCODE_CONTINUATION:
       {
-        /* After our close frame, data is skipped unread: only the frame's own
-         * size matters then (it still has to fit in memory to be skipped). */
-        guint64 so_far = self->fragmented && !self->close_sent ? self->fragments->len : 0;
+        guint64 so_far = self->fragmented ? self->fragments->len : 0;
 
-        if (!self->close_sent && (*opcode == OPCODE_CONTINUATION) != self->fragmented)
+        /* After our close frame, data is skipped unbuffered, whatever its size. */
+        if (self->close_sent)
+          break;
+        if ((*opcode == OPCODE_CONTINUATION) != self->fragmented)
           {
             refuse (self, CLOSE_PROTOCOL_ERROR,
                     self->fragmented ? "a new message began before the last one ended"
@@ -613,6 +777,8 @@ parse_header (EitWebsocket *self,
       break;
 
     case OPCODE_BINARY:
+      if (self->close_sent)
+        break;
       refuse (self, EIT_CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted");
       return FALSE;
 
@@ -620,7 +786,7 @@ parse_header (EitWebsocket *self,
       {
         g_autofree char *reason = g_strdup_printf ("unknown opcode %u", *opcode);
 
-        refuse (self, CLOSE_PROTOCOL_ERROR, reason);
+        refuse_stream (self, CLOSE_PROTOCOL_ERROR, reason);
         return FALSE;
       }
     }
@@ -633,7 +799,8 @@ parse_header (EitWebsocket *self,
 static void
 process_input (EitWebsocket *self)
 {
-  while (self->state != EIT_WEBSOCKET_STATE_CLOSED && !self->shut_down_when_flushed)
+  while (self->state != EIT_WEBSOCKET_STATE_CLOSED && !self->shut_down_when_flushed &&
+         !self->output_blocked)
     {
       gboolean fin = FALSE;
       guint8 opcode = 0;
@@ -641,10 +808,38 @@ process_input (EitWebsocket *self)
       guint64 payload_len = 0;
       guint8 *frame;
 
+      if (self->discard_all)
+        {
+          self->in_start = self->in_end;
+          break;
+        }
+      if (self->skip > 0)
+        {
+          gsize n = MIN (self->skip, self->in_end - self->in_start);
+
+          self->in_start += n;
+          self->skip -= n;
+          if (self->skip > 0)
+            break;
+          continue;
+        }
+      if (self->frame_budget == 0)
+        {
+          yield (self);
+          break;
+        }
+      /* A refusal leaves the frame in place: the next turn skips it. */
       if (!parse_header (self, &fin, &opcode, &header_len, &payload_len))
-        return;
+        continue;
       if (header_len == 0)
         break;
+      /* After close_sent, only the peer's close frame matters. */
+      if (self->close_sent && opcode != OPCODE_CLOSE)
+        {
+          self->skip = header_len + payload_len;
+          self->in_need = 0;
+          continue;
+        }
       if (self->in_end - self->in_start < header_len + payload_len)
         {
           self->in_need = header_len + payload_len;
@@ -656,10 +851,7 @@ process_input (EitWebsocket *self)
       self->in_need = 0;
       if (self->role == EIT_WEBSOCKET_ROLE_SERVER)
         apply_mask (frame + header_len, payload_len, frame + header_len - 4);
-
-      /* After close_sent, only the peer's close frame matters. */
-      if (self->close_sent && opcode != OPCODE_CLOSE)
-        continue;
+      self->frame_budget--;
       handle_frame (self, fin, opcode, frame + header_len, payload_len);
     }
 
@@ -695,20 +887,29 @@ make_room (EitWebsocket *self)
     }
 }
 
-/* Reads until the stream would block: TLS may hold decrypted bytes the
- * socket no longer shows, so stopping early could strand them. */
+/* Reads until the stream would block or this dispatch's budget is spent.
+ * TLS may hold decrypted bytes the socket no longer shows, so a connection
+ * that stops early yields: its source's ready time brings it back on the
+ * next loop iteration, after every other ready source had its turn. */
 static void
 read_all (EitWebsocket *self)
 {
-  while (self->state != EIT_WEBSOCKET_STATE_CLOSED && !self->shut_down_when_flushed)
+  while (self->state != EIT_WEBSOCKET_STATE_CLOSED && !self->shut_down_when_flushed &&
+         !self->output_blocked && !self->yielded)
     {
       g_autoptr (GError) error = NULL;
       gssize n;
 
+      if (self->read_budget == 0)
+        {
+          yield (self);
+          return;
+        }
       make_room (self);
       n = g_pollable_input_stream_read_nonblocking (self->input, self->in + self->in_end,
-                                                    self->in_size - self->in_end - 1, NULL,
-                                                    &error);
+                                                    MIN (self->in_size - self->in_end - 1,
+                                                         self->read_budget),
+                                                    NULL, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return;
       if (n <= 0)
@@ -717,6 +918,8 @@ read_all (EitWebsocket *self)
           return;
         }
       self->in_end += n;
+      self->read_budget -= n;
+      self->last_progress = g_get_monotonic_time ();
       process_input (self);
     }
 }
@@ -728,23 +931,28 @@ socket_source_dispatch (GSource     *source,
 {
   g_autoptr (EitWebsocket) self = g_object_ref (((SocketSource *) source)->self);
   GIOCondition revents = g_source_query_unix_fd (source, self->fd_tag);
+  gboolean resumed;
 
   /* The source may recurse (see eit_websocket_new), so guard by hand. */
   if (self->dispatching)
     return G_SOURCE_CONTINUE;
   self->dispatching = TRUE;
 
-  /* Set only to hand over input that came with the handshake. */
-  if (g_source_get_ready_time (source) != -1)
-    {
-      g_source_set_ready_time (source, -1);
-      process_input (self);
-    }
+  self->read_budget = READ_BUDGET;
+  self->frame_budget = FRAME_BUDGET;
+  self->yielded = FALSE;
+  /* Set to hand over input that came with the handshake, after a yield,
+   * and when reading resumes below the output limit. */
+  resumed = g_source_get_ready_time (source) != -1;
+  if (resumed)
+    g_source_set_ready_time (source, -1);
   /* A hang-up or error shows whatever is watched: the write then fails and
    * drops the connection, so nothing spins. */
   if ((revents & (G_IO_OUT | G_IO_HUP | G_IO_ERR)) && self->out_retry != 0)
     flush (self);
-  if (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+  if (resumed)
+    process_input (self);
+  if (resumed || (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
     read_all (self);
 
   self->dispatching = FALSE;
@@ -989,6 +1197,54 @@ eit_websocket_set_close_timeout (EitWebsocket *self,
   self->close_timeout_ms = timeout_ms;
 }
 
+void
+eit_websocket_set_output_limit (EitWebsocket *self,
+                                gsize         limit_bytes,
+                                guint         deadline_ms)
+{
+  g_return_if_fail (EIT_IS_WEBSOCKET (self));
+
+  self->output_limit = limit_bytes;
+  self->output_deadline_ms = deadline_ms;
+  update_output_limit (self);
+}
+
+gsize
+eit_websocket_get_unsent_bytes (EitWebsocket *self)
+{
+  g_return_val_if_fail (EIT_IS_WEBSOCKET (self), 0);
+
+  return unsent (self);
+}
+
+gboolean
+eit_websocket_get_output_blocked (EitWebsocket *self)
+{
+  g_return_val_if_fail (EIT_IS_WEBSOCKET (self), FALSE);
+
+  return self->output_blocked;
+}
+
+void
+eit_websocket_set_control_frame_limit (EitWebsocket *self,
+                                       guint         per_second)
+{
+  g_return_if_fail (EIT_IS_WEBSOCKET (self));
+
+  self->control_limit = per_second;
+}
+
+gint64
+eit_websocket_get_last_progress_time (EitWebsocket *self)
+{
+  g_return_val_if_fail (EIT_IS_WEBSOCKET (self), 0);
+
+  /* While we do not read, the silence is ours, not the peer's. */
+  if (self->output_blocked)
+    return g_get_monotonic_time ();
+  return self->last_progress;
+}
+
 /* GObject ------------------------------------------------------------------- */
 
 static void
@@ -998,6 +1254,7 @@ eit_websocket_dispose (GObject *object)
 
   g_clear_handle_id (&self->keepalive_id, g_source_remove);
   g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->output_deadline_id, g_source_remove);
   if (self->source != NULL)
     {
       g_source_destroy (self->source);
@@ -1042,6 +1299,8 @@ eit_websocket_class_init (EitWebsocketClass *klass)
 
   signals[SIGNAL_PONG] = eit_event_signal_new ("pong", G_TYPE_FROM_CLASS (klass));
 
+  signals[SIGNAL_CLOSING] = eit_event_signal_new ("closing", G_TYPE_FROM_CLASS (klass));
+
   signals[SIGNAL_CLOSED] = eit_event_signal_new ("closed", G_TYPE_FROM_CLASS (klass));
 }
 
@@ -1052,4 +1311,8 @@ eit_websocket_init (EitWebsocket *self)
   self->fragments = g_byte_array_new ();
   self->out = g_byte_array_new ();
   self->close_timeout_ms = DEFAULT_CLOSE_TIMEOUT_MS;
+  self->control_limit = DEFAULT_CONTROL_FRAME_LIMIT;
+  self->read_budget = READ_BUDGET;
+  self->frame_budget = FRAME_BUDGET;
+  self->last_progress = g_get_monotonic_time ();
 }

@@ -8,7 +8,8 @@
  * sources writes the main context's wakeup fd eight times per message
  * (docs/ARCHITECTURE.md, "The path of a message"). This reads through one
  * flat source on the socket, drains the stream on every wake-up and writes
- * each frame at once. */
+ * each frame at once. Reading is fair: each dispatch reads at most 64 KiB and
+ * handles at most 256 frames, then yields to the rest of the loop. */
 #pragma once
 
 #include <gio/gio.h>
@@ -66,6 +67,22 @@ void              eit_websocket_set_keepalive_interval (EitWebsocket *self,
 void              eit_websocket_set_close_timeout (EitWebsocket *self,
                                                    guint         timeout_ms);
 
+/* Output limit: with more than limit_bytes queued and unsent the peer is not
+ * read from; if that lasts deadline_ms it is dropped with close code 4009
+ * (its close frame could not get past the unsent bytes). 0: no limit. */
+void              eit_websocket_set_output_limit (EitWebsocket *self,
+                                                  gsize         limit_bytes,
+                                                  guint         deadline_ms);
+gsize             eit_websocket_get_unsent_bytes (EitWebsocket *self);
+gboolean          eit_websocket_get_output_blocked (EitWebsocket *self);
+/* More pings and pongs than this within 1 s close with 1008 (default 100;
+ * 0: no limit). */
+void              eit_websocket_set_control_frame_limit (EitWebsocket *self,
+                                                         guint         per_second);
+/* Monotonic µs when bytes last arrived, whole frames or not ("progress
+ * counts as life", PROTOCOL.md 5.3); now while we are the ones not reading. */
+gint64            eit_websocket_get_last_progress_time (EitWebsocket *self);
+
 /* Walks down wrapper streams (TLS, libsoup's, GIO's TCP wrapper) to the
  * first of type; NULL if there is none. Not a new reference. */
 GIOStream        *eit_io_stream_find_base        (GIOStream *stream,
@@ -76,6 +93,9 @@ GIOStream        *eit_io_stream_find_base        (GIOStream *stream,
  *             the size limit, valid UTF-8, NUL-terminated, valid only during
  *             emission.
  *   "pong"    (): a pong arrived.
+ *   "closing" (): once, when the connection stops being OPEN: a close frame
+ *             went out or came in, or the stream broke. The end of the
+ *             connection is known from here; "closed" follows.
  *   "closed"  (): once, when the stream is closed. */
 
 G_END_DECLS

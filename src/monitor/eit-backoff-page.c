@@ -17,6 +17,7 @@ typedef enum {
   CARD_IN_FLIGHT,
   CARD_QUEUE,
   CARD_CREDIT_WAIT,
+  CARD_RATE_WINDOW,
   CARD_INBOUND,
   CARD_KEEPALIVE,
   CARD_RTT,
@@ -30,6 +31,7 @@ static const struct { const char *key; const char *title; } cards[N_CARDS] = {
   { "in-flight",   N_("In flight") },
   { "queue",       N_("Send queue") },
   { "credit-wait", N_("Waiting for credit") },
+  { "rate-window", N_("Delivery-rate window") },
   { "inbound",     N_("Not yet consumed") },
   { "keepalive",   N_("Keep-alive") },
   { "rtt",         N_("Round-trip time") },
@@ -127,13 +129,23 @@ update_cards (EitBackoffPage      *self,
               g_strdup_printf (_("messages (%s) sent, not yet acknowledged"), b));
   }
   set_card (self, CARD_QUEUE, eit_format_count (f->queue_depth),
-            g_strdup (f->queue_depth > 0 && f->credit_messages == 0
+            g_strdup (f->queue_depth > 0 && f->waiting_for_credit
                       ? _("messages waiting: out of credit")
                       : _("messages accepted, not yet sent")));
   /* ms of waiting per second of time: a share of the time, in percent. */
   set_card (self, CARD_CREDIT_WAIT, eit_format_duration (f->credit_wait_time),
             g_strdup_printf (_("in total; messages wait %.0f%% of the time now"),
                              isnan (wait_now) ? 0.0 : MIN (wait_now / 10.0, 100.0)));
+  {
+    g_autofree char *rate = eit_format_bytes (f->delivery_rate);
+    g_autofree char *frame = eit_format_bytes (f->frame_bound);
+
+    /* The window the measured delivery rate allows (PROTOCOL.md 6.4). */
+    set_card (self, CARD_RATE_WINDOW, eit_format_bytes (f->adapted_window),
+              f->delivery_rate > 0
+              ? g_strdup_printf (_("delivered at %s/s; frames up to %s"), rate, frame)
+              : g_strdup_printf (_("no delivery rate measured yet; frames up to %s"), frame));
+  }
   set_card (self, CARD_INBOUND, eit_format_count (f->inbound_pending),
             g_strdup (_("messages received, not yet consumed")));
   set_card (self, CARD_KEEPALIVE,

@@ -166,7 +166,21 @@ update_layers (EitConnectionPage   *self,
                _("Active: credits, acknowledgements, keep-alive and round-trip time"));
       break;
     case EIT_PROTOCOL_MODE_BASE:
-      set_row (self, ROW_MODE, _("Base layer only: this hub does not speak the full protocol (eithub.v1)"));
+      {
+        g_autofree char *why = NULL;
+
+        g_object_get (eit_hub_monitor_get_connection (self->monitor), "mode-reason", &why, NULL);
+        if (g_strcmp0 (why, EIT_MODE_REASON_FELL_BACK) == 0)
+          set_row (self, ROW_MODE,
+                   _("Base layer only: this hub selected the full protocol (eithub.v1) but answered "
+                     "with something else, so the app fell back to the base layer for it"));
+        else if (g_strcmp0 (why, EIT_MODE_REASON_BASE_CHOSEN) == 0)
+          set_row (self, ROW_MODE,
+                   _("Base layer only: this hub is set to the base layer in its settings"));
+        else
+          set_row (self, ROW_MODE,
+                   _("Base layer only: this hub does not speak the full protocol (eithub.v1)"));
+      }
       set_row (self, ROW_BASE_LAYER, _("Active: authenticated WebSocket over TLS, JSON messages"));
       set_row (self, ROW_CONNECTION_LAYER,
                _("Partly: this client still reconnects with back-off and detects inactivity, but the hub "

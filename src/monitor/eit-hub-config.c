@@ -17,6 +17,7 @@ struct _EitHubConfig
   char         *ca_file;
   char         *pinned_fingerprint;
   EitTrustMode  trust_mode;
+  EitProtocolPreference protocol_mode;
   gboolean      auto_connect;
   gboolean      demo;
 };
@@ -33,6 +34,7 @@ enum {
   PROP_CA_FILE,
   PROP_PINNED_FINGERPRINT,
   PROP_AUTO_CONNECT,
+  PROP_PROTOCOL_MODE,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -47,6 +49,7 @@ static const struct { const char *key; guint prop; } bindings[] = {
   { "ca-file", PROP_CA_FILE },
   { "pinned-fingerprint", PROP_PINNED_FINGERPRINT },
   { "auto-connect", PROP_AUTO_CONNECT },
+  { "protocol-mode", PROP_PROTOCOL_MODE },
 };
 
 static gboolean
@@ -129,6 +132,7 @@ eit_hub_config_get_property (GObject    *object,
     case PROP_CA_FILE: g_value_set_string (value, self->ca_file); break;
     case PROP_PINNED_FINGERPRINT: g_value_set_string (value, self->pinned_fingerprint); break;
     case PROP_AUTO_CONNECT: g_value_set_boolean (value, self->auto_connect); break;
+    case PROP_PROTOCOL_MODE: g_value_set_enum (value, self->protocol_mode); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -166,6 +170,10 @@ eit_hub_config_set_property (GObject      *object,
       break;
     case PROP_PINNED_FINGERPRINT:
       changed = set_string (&self->pinned_fingerprint, g_value_get_string (value));
+      break;
+    case PROP_PROTOCOL_MODE:
+      changed = self->protocol_mode != (EitProtocolPreference) g_value_get_enum (value);
+      self->protocol_mode = g_value_get_enum (value);
       break;
     case PROP_AUTO_CONNECT:
       if (self->auto_connect != g_value_get_boolean (value))
@@ -212,6 +220,9 @@ eit_hub_config_class_init (EitHubConfigClass *klass)
   properties[PROP_PINNED_FINGERPRINT] =
     g_param_spec_string ("pinned-fingerprint", NULL, NULL, "", rw);
   properties[PROP_AUTO_CONNECT] = g_param_spec_boolean ("auto-connect", NULL, NULL, TRUE, rw);
+  properties[PROP_PROTOCOL_MODE] =
+    g_param_spec_enum ("protocol-mode", NULL, NULL, EIT_TYPE_PROTOCOL_PREFERENCE,
+                       EIT_PROTOCOL_PREFERENCE_AUTO, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -327,6 +338,13 @@ eit_hub_config_get_pinned_fingerprint (EitHubConfig *self)
 {
   g_return_val_if_fail (EIT_IS_HUB_CONFIG (self), NULL);
   return self->pinned_fingerprint;
+}
+
+EitProtocolPreference
+eit_hub_config_get_protocol_mode (EitHubConfig *self)
+{
+  g_return_val_if_fail (EIT_IS_HUB_CONFIG (self), EIT_PROTOCOL_PREFERENCE_AUTO);
+  return self->protocol_mode;
 }
 
 gboolean

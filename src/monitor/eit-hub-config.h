@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 #include "eit-types.h"
+#include "eit-connection.h"
 
 G_BEGIN_DECLS
 
@@ -36,12 +37,15 @@ EitTrustMode  eit_hub_config_get_trust_mode (EitHubConfig *self);
 const char   *eit_hub_config_get_ca_file  (EitHubConfig *self);
 const char   *eit_hub_config_get_pinned_fingerprint (EitHubConfig *self);
 gboolean      eit_hub_config_get_auto_connect (EitHubConfig *self);
+/* auto, full or base (PROTOCOL.md 2.3). */
+EitProtocolPreference eit_hub_config_get_protocol_mode (EitHubConfig *self);
 
 /* Resets every key of the hub's path (used when the hub is removed). */
 void          eit_hub_config_forget       (EitHubConfig *self);
 
 /* Properties: id (construct-only), demo (construct-only), name, url,
- * trust-mode (EitTrustMode), ca-file, pinned-fingerprint, auto-connect.
+ * trust-mode (EitTrustMode), ca-file, pinned-fingerprint, auto-connect,
+ * protocol-mode (EitProtocolPreference).
  * Signals: "changed" (): any connection-relevant setting changed. */
 
 G_END_DECLS

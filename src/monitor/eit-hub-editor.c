@@ -22,6 +22,7 @@ struct _EitHubEditor
   AdwPreferencesGroup *token_group;
   AdwPasswordEntryRow *token_row;
   AdwComboRow    *trust_row;
+  AdwComboRow    *protocol_row;
   AdwEntryRow    *ca_file_row;
   AdwEntryRow    *pin_row;
   GtkWidget      *remove_button;
@@ -226,6 +227,7 @@ save_action (GtkWidget  *widget,
                 "ca-file", row_text (self->ca_file_row),
                 "pinned-fingerprint", pin != NULL ? pin : "",
                 "auto-connect", gtk_switch_get_active (self->auto_connect_switch),
+                "protocol-mode", adw_combo_row_get_selected (self->protocol_row),
                 NULL);
   if (is_new)
     eit_hub_store_add (self->store, self->config);
@@ -350,6 +352,7 @@ eit_hub_editor_class_init (EitHubEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EitHubEditor, token_group);
   gtk_widget_class_bind_template_child (widget_class, EitHubEditor, token_row);
   gtk_widget_class_bind_template_child (widget_class, EitHubEditor, trust_row);
+  gtk_widget_class_bind_template_child (widget_class, EitHubEditor, protocol_row);
   gtk_widget_class_bind_template_child (widget_class, EitHubEditor, ca_file_row);
   gtk_widget_class_bind_template_child (widget_class, EitHubEditor, pin_row);
   gtk_widget_class_bind_template_child (widget_class, EitHubEditor, remove_button);
@@ -419,6 +422,7 @@ eit_hub_editor_new (GtkWindow    *parent,
       gtk_editable_set_text (GTK_EDITABLE (self->url_row), eit_hub_config_get_url (config));
       gtk_switch_set_active (self->auto_connect_switch, eit_hub_config_get_auto_connect (config));
       adw_combo_row_set_selected (self->trust_row, eit_hub_config_get_trust_mode (config));
+      adw_combo_row_set_selected (self->protocol_row, eit_hub_config_get_protocol_mode (config));
       gtk_editable_set_text (GTK_EDITABLE (self->ca_file_row), eit_hub_config_get_ca_file (config));
       gtk_editable_set_text (GTK_EDITABLE (self->pin_row),
                              eit_hub_config_get_pinned_fingerprint (config));

@@ -121,6 +121,7 @@ apply_config (EitHubMonitor *self)
                 "trust-mode", eit_hub_config_get_trust_mode (self->config),
                 "ca-file", (ca_file != NULL && *ca_file != '\0') ? ca_file : NULL,
                 "pinned-fingerprint", (pin != NULL && *pin != '\0') ? pin : NULL,
+                "protocol-mode", eit_hub_config_get_protocol_mode (self->config),
                 NULL);
 }
 

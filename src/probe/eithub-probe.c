@@ -8,7 +8,16 @@
  *   "error"    why an attempt failed or a connection was lost
  *   "summary"  once, at the end
  * The exit status says how the run ended (see EXIT_* below), and the last
- * line on stderr says it in words. */
+ * line on stderr says it in words.
+ *
+ * Loss is counted by the probe itself, in every mode (--inflight, --rate,
+ * --count), from the sequence number each generated message carries and an
+ * echo hub sends back; the library's own sequence numbers are not trusted
+ * for it. Per sequence number: "echoed" counts the first echo,
+ * "duplicated" every further one, "reordered" an echo that comes after a
+ * higher one, "lost" a number below the highest echoed that never came
+ * back, and "unanswered" the numbers above it (still on the way when the
+ * run ended). echoed + lost + unanswered = sent. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -17,6 +26,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "eithub.h"
@@ -53,6 +63,7 @@ typedef struct {
   char     *token_file;
   char     *pin;
   char     *ca_file;
+  char     *protocol_mode;
   gint64    count;
   double    rate;
   int       size;
@@ -88,10 +99,13 @@ typedef struct {
   gint64    drain_deadline;
   guint64   sent;
   guint64   received;
-  guint64   echoed;
-  guint64   lost;
-  guint64   out_of_order;
-  guint64   last_echo_seq;
+  guint64   echoed;       /* distinct sequence numbers echoed */
+  guint64   duplicated;
+  guint64   reordered;
+  guint64   highest_echo;
+  guint64   abandoned;    /* echoes that can no longer come (see outstanding ()) */
+  guint8   *echo_seen;    /* one bit per sequence number sent */
+  gsize     echo_seen_len;
   guint64   interval_sent;
   guint64   interval_received;
   gint64    interval_start;
@@ -257,6 +271,72 @@ rtt_percentile_ms (Probe  *self,
   return bucket == 0 ? 0.0005 : pow (RTT_GROWTH, bucket - 0.5) / 1000.0;
 }
 
+/* ---- sequence numbers ------------------------------------------------ */
+
+/* Below the highest echo, every number not echoed is lost: echoes come
+ * back in order, so a late one is counted as reordered when it comes. */
+static guint64
+echo_lost (Probe *self)
+{
+  return self->highest_echo - self->echoed;
+}
+
+static guint64
+echo_unanswered (Probe *self)
+{
+  return self->sent > self->highest_echo ? self->sent - self->highest_echo : 0;
+}
+
+/* One bit per message sent: 125 kB for a million messages. */
+static void
+echo_track_sent (Probe *self)
+{
+  gsize needed = (gsize) (self->sent / 8) + 1;
+
+  if (needed > self->echo_seen_len)
+    {
+      gsize len = MAX (needed, MAX (self->echo_seen_len * 2, 4096));
+
+      self->echo_seen = g_realloc (self->echo_seen, len);
+      memset (self->echo_seen + self->echo_seen_len, 0, len - self->echo_seen_len);
+      self->echo_seen_len = len;
+    }
+}
+
+static void
+echo_record (Probe   *self,
+             guint64  seq)
+{
+  guint8 bit;
+
+  /* Not a number this run sent: another program's message, or a forged one. */
+  if (seq == 0 || seq > self->sent)
+    return;
+  bit = 1u << (seq % 8);
+  if (self->echo_seen[seq / 8] & bit)
+    {
+      self->duplicated++;
+      return;
+    }
+  self->echo_seen[seq / 8] |= bit;
+  self->echoed++;
+  if (seq < self->highest_echo)
+    self->reordered++;
+  else
+    self->highest_echo = seq;
+}
+
+static void
+put_sequence_counts (Probe   *self,
+                     GString *out)
+{
+  put_uint (out, "echoed", self->echoed);
+  put_uint (out, "lost", echo_lost (self));
+  put_uint (out, "duplicated", self->duplicated);
+  put_uint (out, "reordered", self->reordered);
+  put_uint (out, "unanswered", echo_unanswered (self));
+}
+
 /* Numbers for translatable messages: xgettext cannot see through
  * G_GUINT64_FORMAT, so they go in as %s. */
 static char *
@@ -414,6 +494,7 @@ emit_metrics (Probe *self)
   put_string (out, "mode", eit_protocol_mode_to_string (eit_connection_get_mode (c)));
   put_uint (out, "sent", self->sent);
   put_uint (out, "received", self->received);
+  put_sequence_counts (self, out);
   put_double (out, "sent_per_s", interval > 0 ? self->interval_sent / interval : 0);
   put_double (out, "received_per_s", interval > 0 ? self->interval_received / interval : 0);
   put_uint (out, "reconnects", reconnects);
@@ -458,9 +539,7 @@ emit_summary (Probe *self)
   out = event_begin (self, "summary");
   put_uint (out, "sent", self->sent);
   put_uint (out, "received", self->received);
-  put_uint (out, "echoed", self->echoed);
-  put_uint (out, "lost", self->lost);
-  put_uint (out, "out_of_order", self->out_of_order);
+  put_sequence_counts (self, out);
   put_double (out, "elapsed_s", elapsed);
   put_double (out, "msgs_per_s", elapsed > 0 ? done / elapsed : 0);
   put_double (out, "rtt_p50_ms", rtt_percentile_ms (self, 0.50));
@@ -552,15 +631,27 @@ send_next (Probe  *self,
 
   g_clear_pointer (&self->stdin_pending, g_free);
   self->sent++;
+  if (!self->use_stdin)
+    echo_track_sent (self);
   self->interval_sent++;
   self->last_send = now;
   return TRUE;
 }
 
+/* Echoes still to come. A lost connection in base mode, or a session the
+ * hub lost, abandons the echoes that were on their way: the closed loop
+ * refills, and the drain does not wait for them. */
 static gint64
 outstanding (Probe *self)
 {
-  return (gint64) self->sent - (gint64) self->echoed - (gint64) self->lost;
+  return (gint64) self->sent - (gint64) self->echoed - (gint64) self->abandoned;
+}
+
+/* Echoes are expected once one has come: a sink hub sends none. */
+static gboolean
+echo_hub (Probe *self)
+{
+  return self->inflight > 0 || self->echoed > 0;
 }
 
 static gboolean
@@ -569,8 +660,12 @@ drained (Probe *self)
   EitFlow *flow = eit_connection_get_flow (self->connection);
   EitFlowStats stats;
 
+  /* Once the last message's echo is in, an echo still missing is lost,
+   * not late. */
+  if (echo_hub (self) && outstanding (self) > 0 && echo_unanswered (self) > 0)
+    return FALSE;
   if (self->inflight > 0)
-    return outstanding (self) <= 0;
+    return TRUE;
   if (eit_connection_get_mode (self->connection) == EIT_PROTOCOL_MODE_FULL && flow != NULL)
     {
       eit_flow_get_stats (flow, &stats);
@@ -753,6 +848,12 @@ on_transition (EitConnection      *connection,
   put_string (out, "previous", eit_connection_state_to_string (old_state));
   put_string (out, "mode", eit_protocol_mode_to_string (mode));
   put_string (out, "reason", reason);
+  /* CLOCK_MONOTONIC, which a script can line up with its own clock
+   * (Python's time.monotonic ()), to time a fault's detection. */
+  put_double (out, "monotonic_s", g_get_monotonic_time () / (double) G_USEC_PER_SEC);
+  /* Progress between two reconnects reads off these. */
+  put_uint (out, "sent", self->sent);
+  put_uint (out, "echoed", self->echoed);
   if (new_state == EIT_CONNECTION_STATE_CONNECTED)
     {
       g_autofree char *tls_version = NULL;
@@ -784,7 +885,7 @@ on_transition (EitConnection      *connection,
        * connection never come, so the closed loop refills. */
       if (old_state != EIT_CONNECTION_STATE_CYCLING && mode == EIT_PROTOCOL_MODE_BASE &&
           outstanding (self) > 0)
-        self->lost += outstanding (self);
+        self->abandoned += outstanding (self);
       probe_pump (self);
       break;
 
@@ -821,8 +922,8 @@ on_session_reset (EitConnection *connection,
                   guint          resent,
                   Probe         *self)
 {
-  if (self->inflight > 0 && outstanding (self) > resent)
-    self->lost += outstanding (self) - resent;
+  if (outstanding (self) > resent)
+    self->abandoned += outstanding (self) - resent;
 }
 
 /* The connection delivers valid JSON: two lookups read the fields, no DOM. */
@@ -840,11 +941,8 @@ record_echo (Probe      *self,
       !eit_json_find_member (json, len, "t", &span) || !eit_json_span_get_uint (&span, &t))
     return;
 
-  self->echoed++;
   rtt_add (self, now - (gint64) t);
-  if (seq != self->last_echo_seq + 1)
-    self->out_of_order++;
-  self->last_echo_seq = seq;
+  echo_record (self, seq);
 }
 
 static void
@@ -1017,6 +1115,20 @@ connection_new (Probe   *self,
   else if (self->ca_file != NULL)
     g_object_set (connection, "trust-mode", EIT_TRUST_CA_FILE, "ca-file", self->ca_file, NULL);
 
+  if (self->protocol_mode != NULL)
+    {
+      g_autoptr(GEnumClass) modes = g_type_class_ref (EIT_TYPE_PROTOCOL_PREFERENCE);
+      GEnumValue *mode = g_enum_get_value_by_nick (modes, self->protocol_mode);
+
+      if (mode == NULL)
+        {
+          g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
+                       _("--protocol-mode is auto, full or base (got \"%s\")"), self->protocol_mode);
+          return NULL;
+        }
+      g_object_set (connection, "protocol-mode", mode->value, NULL);
+    }
+
   for (guint i = 0; i < G_N_ELEMENTS (timings); i++)
     {
       /* -1: not given on the command line, keep the protocol's default. */
@@ -1048,6 +1160,9 @@ main (int   argc,
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &self->ca_file,
       N_("Trust certificates issued by the CAs in this PEM file (default: the system's)"),
       N_("FILE") },
+    { "protocol-mode", 0, 0, G_OPTION_ARG_STRING, &self->protocol_mode,
+      N_("auto: the full protocol, or the base layer when the hub does not speak it (default); "
+         "full: never fall back; base: never offer eithub.v1"), N_("MODE") },
     { "count", 0, 0, G_OPTION_ARG_INT64, &self->count,
       N_("Send N generated messages, then finish (0: no limit)"), N_("N") },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &self->rate,
@@ -1162,6 +1277,7 @@ main (int   argc,
   g_string_free (self->line, TRUE);
   g_main_loop_unref (self->loop);
   g_free (self->stdin_pending);
+  g_free (self->echo_seen);
   g_free (self->url);
   g_free (self->token);
   g_free (self->token_file);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* eithub-probe ($EIT_PROBE) run as scripts run it, against a hub in this
  * process, directly or through the fault proxy: its JSON lines, its exit
- * status for each kind of failure, --stdin, and a closed loop that loses
- * nothing across a reset link. */
+ * status for each kind of failure, --stdin, a closed loop that loses
+ * nothing across a reset link, and the probe's own count of lost,
+ * duplicated and reordered echoes. */
 #include "config.h"
 
 #include <string.h>
@@ -172,7 +173,9 @@ test_echo_closed_loop (void)
   g_assert_cmpint (json_object_get_int_member (summary, "sent"), ==, 500);
   g_assert_cmpint (json_object_get_int_member (summary, "echoed"), ==, 500);
   g_assert_cmpint (json_object_get_int_member (summary, "lost"), ==, 0);
-  g_assert_cmpint (json_object_get_int_member (summary, "out_of_order"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "duplicated"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "reordered"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "unanswered"), ==, 0);
   g_assert_cmpfloat (json_object_get_double_member (summary, "rtt_p50_ms"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (summary, "rtt_p99_ms"), >=,
                      json_object_get_double_member (summary, "rtt_p50_ms"));
@@ -275,9 +278,78 @@ test_reset_link_loses_nothing (void)
   g_assert_cmpint (json_object_get_int_member (summary, "sent"), ==, count);
   g_assert_cmpint (json_object_get_int_member (summary, "echoed"), ==, count);
   g_assert_cmpint (json_object_get_int_member (summary, "lost"), ==, 0);
-  g_assert_cmpint (json_object_get_int_member (summary, "out_of_order"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "duplicated"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "reordered"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "unanswered"), ==, 0);
 
   g_assert_finalize_object (proxy);
+}
+
+/* An echo hub that loses one echo, doubles one and swaps two: the probe
+ * must count each exactly, from its own sequence numbers, in --rate mode
+ * (an open loop, where the library's flow control sees nothing wrong). */
+typedef struct {
+  char  *held;
+  gsize  held_len;
+} MangleState;
+
+static void
+on_mangled_echo (EitHubServer  *server,
+                 EitHubSession *session,
+                 const char    *json,
+                 gulong         len,
+                 MangleState   *state)
+{
+  EitJsonSpan span;
+  guint64 seq = 0;
+
+  g_assert_true (eit_json_find_member (json, len, "probe", &span));
+  g_assert_true (eit_json_span_get_uint (&span, &seq));
+  switch (seq)
+    {
+    case 5:
+      return;
+    case 10:
+      eit_hub_session_send (session, json, len);
+      break;
+    case 20:
+      state->held = g_strndup (json, len);
+      state->held_len = len;
+      return;
+    default:
+      break;
+    }
+  eit_hub_session_send (session, json, len);
+  if (seq == 21)
+    {
+      eit_hub_session_send (session, state->held, state->held_len);
+      g_clear_pointer (&state->held, g_free);
+    }
+}
+
+static void
+test_sequence_counts (void)
+{
+  g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
+  MangleState state = { NULL, 0 };
+  g_autoptr(ProbeRun) run = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  const char *extra[] = { "--rate", "2000", "--count", "300", "--size", "100", "--quiet", NULL };
+
+  g_signal_connect (hub->server, "message", G_CALLBACK (on_mangled_echo), &state);
+  g_assert_cmpint (probe_run (hub, NULL, NULL, extra, &run), ==, 0);
+  g_signal_handlers_disconnect_by_data (hub->server, &state);
+
+  summary = probe_summary (run);
+  g_assert_cmpint (json_object_get_int_member (summary, "sent"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (summary, "received"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (summary, "echoed"), ==, 299);
+  g_assert_cmpint (json_object_get_int_member (summary, "lost"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (summary, "duplicated"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (summary, "reordered"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (summary, "unanswered"), ==, 0);
+  g_assert_cmpfloat (json_object_get_double_member (summary, "rtt_p50_ms"), >, 0);
+  g_assert_null (state.held);
 }
 
 /* --no-reconnect: a reset link ends the run with the network status, and
@@ -329,6 +401,7 @@ main (int   argc,
   g_test_add_func ("/probe/exit-status", test_exit_status);
   g_test_add_func ("/probe/reset-link-loses-nothing", test_reset_link_loses_nothing);
   g_test_add_func ("/probe/no-reconnect", test_no_reconnect);
+  g_test_add_func ("/probe/sequence-counts", test_sequence_counts);
 
   return g_test_run ();
 }

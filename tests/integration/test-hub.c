@@ -148,8 +148,16 @@ test_origin_refused (void)
   EitTransport *transport;
 
   g_object_set (hub->server, "allowed-origins", allowed, NULL);
+  /* A request with an Origin is a page's: the refusal comes as a close
+   * frame a page can read (PROTOCOL.md 2.4), not as an HTTP 403. */
   options.origin = "https://evil.example";
-  assert_refused (hub, &options, EIT_ERROR_FORBIDDEN, "403");
+  transport = eit_test_transport_connect (&options, &error);
+  g_assert_no_error (error);
+  g_assert_true (eit_test_transport_wait_closed (transport, 5000));
+  g_assert_cmpuint (eit_transport_get_close_code (transport), ==, EIT_CLOSE_FORBIDDEN);
+  g_assert_nonnull (strstr (eit_transport_get_close_reason (transport),
+                            "origin not allowed: https://evil.example"));
+  g_assert_finalize_object (transport);
   g_assert_true (eit_test_hub_log_contains (hub, "origin not allowed: https://evil.example"));
 
   options.origin = "https://monitor.example";

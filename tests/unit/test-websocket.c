@@ -436,14 +436,31 @@ peer_expect_eof (Fixture *f)
   g_assert_cmpuint (f->received->len, ==, 0);
 }
 
-/* The engine refused what it read: a close frame with code and reason,
- * then the end of the stream, "closed", and the getters say so. */
+/* The peer answers a close frame as RFC 6455 asks, and says no more. The
+ * engine may have hung up already (the peer closed first): errors do not
+ * matter then. */
+static void
+peer_answer_close (Fixture *f)
+{
+  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  g_autoptr (GByteArray) payload = close_payload (1000, NULL);
+
+  append_frame (frame, FIN | OP_CLOSE, f->role == EIT_WEBSOCKET_ROLE_SERVER, payload->data,
+                payload->len, 0);
+  g_socket_send (f->peer, (const char *) frame->data, frame->len, NULL, NULL);
+  g_socket_shutdown (f->peer, FALSE, TRUE, NULL);
+}
+
+/* The engine refused what it read: a close frame with code and reason;
+ * once the peer answers it, the end of the stream, "closed", and the
+ * getters say so. */
 static void
 expect_refusal (Fixture    *f,
                 gushort     code,
                 const char *reason)
 {
   peer_expect_close_frame (f, code, reason);
+  peer_answer_close (f);
   peer_expect_eof (f);
   g_assert_true (eit_test_wait_until (f->e.closed > 0, WAIT_MS));
   g_assert_cmpuint (eit_websocket_get_close_code (f->e.ws), ==, code);
@@ -700,6 +717,7 @@ test_server_oversize (void)
     peer_send_frame (&f, OP_TEXT, limit, 600);
     peer_send (&f, header, sizeof header);
     peer_expect_close_frame (&f, EIT_CLOSE_TOO_BIG, "message of 1001 bytes exceeds the limit of 1000");
+    peer_answer_close (&f);
     peer_expect_eof (&f);
     g_assert_true (eit_test_wait_until (f.e.closed > 0, WAIT_MS));
     g_assert_cmpuint (eit_websocket_get_close_code (f.e.ws), ==, EIT_CLOSE_TOO_BIG);
@@ -918,9 +936,199 @@ test_server_refusal_while_blocked (void)
   g_assert_cmpuint (frame.opcode, ==, OP_TEXT);
   g_assert_cmpuint (g_bytes_get_size (frame.payload), ==, big);
   peer_expect_close_frame (&f, EIT_CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted");
+  peer_answer_close (&f);
   peer_expect_eof (&f);
   g_assert_true (eit_test_wait_until (f.e.closed > 0, WAIT_MS));
   g_assert_cmpuint (eit_websocket_get_close_code (f.e.ws), ==, EIT_CLOSE_UNSUPPORTED_DATA);
+  fixture_finish (&f);
+}
+
+/* A refusal keeps reading: the rest of the oversize frame is read and
+ * discarded, without buffering it, until the peer answers the close frame.
+ * Hanging up with bytes unread would reset the connection and destroy the
+ * close frame before the peer reads it (issue 11: 1009 lost 40% of the time). */
+static void
+test_server_refusal_reads_until_close (void)
+{
+  Fixture f;
+  const gsize size = 512 * 1024;
+  g_autofree char *payload = g_strnfill (size, 'p');
+  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gsize sent = 0;
+
+  fixture_init_full (&f, EIT_WEBSOCKET_ROLE_SERVER, 1000, NULL);
+  append_frame (frame, FIN | OP_TEXT, TRUE, payload, size, 0);
+  /* More than the socket buffers hold: the peer can only finish writing if
+   * the engine keeps reading after its refusal. */
+  g_socket_set_blocking (f.peer, FALSE);
+  while (sent < frame->len)
+    {
+      gssize n;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      n = g_socket_send (f.peer, (const char *) frame->data + sent, frame->len - sent, NULL, NULL);
+      if (n > 0)
+        sent += n;
+      eit_test_iterate ();
+      peer_pump (&f);
+    }
+  g_socket_set_blocking (f.peer, TRUE);
+  g_assert_false (f.peer_eof);
+  g_assert_cmpuint (f.e.closed, ==, 0);
+  peer_expect_close_frame (&f, EIT_CLOSE_TOO_BIG, "message of 524288 bytes exceeds the limit of 1000");
+  peer_answer_close (&f);
+  peer_expect_eof (&f);
+  g_assert_true (eit_test_wait_until (f.e.closed > 0, WAIT_MS));
+  g_assert_cmpuint (f.e.messages->len, ==, 0);
+  fixture_finish (&f);
+}
+
+/* A peer that never answers the refusal is dropped after close-timeout. */
+static void
+test_server_refusal_close_timeout (void)
+{
+  Fixture f;
+  gint64 start;
+
+  fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
+  eit_websocket_set_close_timeout (f.e.ws, 200);
+  start = g_get_monotonic_time ();
+  peer_send_frame (&f, FIN | OP_BINARY, "\x01", 1);
+  peer_expect_close_frame (&f, EIT_CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted");
+  peer_expect_eof (&f);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 190 * 1000);
+  g_assert_true (eit_test_wait_until (f.e.closed > 0, WAIT_MS));
+  fixture_finish (&f);
+}
+
+static void
+test_server_control_flood (void)
+{
+  Fixture f;
+  g_autoptr (GByteArray) frames = g_byte_array_new ();
+
+  fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
+  eit_websocket_set_control_frame_limit (f.e.ws, 20);
+  for (guint i = 0; i < 30; i++)
+    append_frame (frames, FIN | OP_PING, TRUE, "p", 1, 0);
+  peer_send (&f, frames->data, frames->len);
+  /* 20 pongs, then the refusal. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_auto (Frame) frame = { 0, };
+
+      g_assert_true (peer_read_frame (&f, &frame));
+      g_assert_cmpuint (frame.opcode, ==, OP_PONG);
+    }
+  expect_refusal (&f, EIT_CLOSE_POLICY_VIOLATION, "control frame flood: 21 control frames in 1 s");
+  fixture_finish (&f);
+}
+
+/* A peer that does not read: over the output limit the engine stops reading
+ * it (no more pongs to queue), and resumes once it drains. */
+static void
+test_server_output_limit_pauses (void)
+{
+  Fixture f;
+  g_autofree char *text = g_strnfill (100 * 1024, 'o');
+  gsize expected = 0;
+
+  fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
+  eit_websocket_set_output_limit (f.e.ws, 64 * 1024, 0);
+  while (!eit_websocket_get_output_blocked (f.e.ws))
+    {
+      g_assert_true (eit_websocket_send_text (f.e.ws, text, strlen (text)));
+      expected++;
+      g_assert_cmpuint (expected, <, 100);
+    }
+  peer_send_frame (&f, FIN | OP_PING, "while-blocked", -1);
+  peer_send_frame (&f, FIN | OP_TEXT, "after-the-ping", -1);
+  eit_test_run_for (100);
+  g_assert_cmpuint (f.e.messages->len, ==, 0);
+  g_assert_cmpint (eit_websocket_get_state (f.e.ws), ==, EIT_WEBSOCKET_STATE_OPEN);
+
+  /* The peer reads: everything goes out, then the ping is read and answered. */
+  for (gsize i = 0; i < expected; i++)
+    {
+      g_auto (Frame) frame = { 0, };
+
+      g_assert_true (peer_read_frame (&f, &frame));
+      g_assert_cmpuint (frame.opcode, ==, OP_TEXT);
+    }
+  {
+    g_auto (Frame) pong = { 0, };
+
+    g_assert_true (peer_read_frame (&f, &pong));
+    g_assert_cmpuint (pong.opcode, ==, OP_PONG);
+  }
+  g_assert_false (eit_websocket_get_output_blocked (f.e.ws));
+  g_assert_true (eit_test_wait_until (f.e.messages->len == 1, WAIT_MS));
+  assert_message (&f.e, 0, "after-the-ping", -1);
+  fixture_finish (&f);
+}
+
+/* ... and if it stays over the limit past the deadline: 4009, at once. */
+static void
+test_server_slow_consumer (void)
+{
+  Fixture f;
+  g_autofree char *text = g_strnfill (100 * 1024, 's');
+  gint64 start;
+
+  fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
+  eit_websocket_set_output_limit (f.e.ws, 64 * 1024, 200);
+  start = g_get_monotonic_time ();
+  while (!eit_websocket_get_output_blocked (f.e.ws))
+    g_assert_true (eit_websocket_send_text (f.e.ws, text, strlen (text)));
+  g_assert_true (eit_test_wait_until (f.e.closed > 0, WAIT_MS));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 190 * 1000);
+  g_assert_cmpuint (eit_websocket_get_close_code (f.e.ws), ==, EIT_CLOSE_SLOW_CONSUMER);
+  g_assert_true (g_str_has_prefix (eit_websocket_get_close_reason (f.e.ws), "slow consumer: "));
+  g_assert_true (g_str_has_suffix (eit_websocket_get_close_reason (f.e.ws), " bytes unsent for 200 ms"));
+  g_assert_true (eit_websocket_get_closed_locally (f.e.ws));
+  fixture_finish (&f);
+}
+
+/* One dispatch handles a bounded number of frames, then yields to the rest
+ * of the loop; the rest follows on the next iterations. */
+static void
+test_server_read_budget (void)
+{
+  Fixture f;
+  g_autoptr (GByteArray) frames = g_byte_array_new ();
+  guint after_one;
+
+  fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
+  for (guint i = 0; i < 1000; i++)
+    append_frame (frames, FIN | OP_TEXT, TRUE, "[1]", 3, 0);
+  peer_send (&f, frames->data, frames->len);
+  g_assert_true (eit_test_wait_until (f.e.messages->len > 0, WAIT_MS));
+  after_one = f.e.messages->len;
+  g_test_message ("messages after the first dispatch: %u of 1000", after_one);
+  g_assert_cmpuint (after_one, <=, 256);
+  g_assert_true (eit_test_wait_until (f.e.messages->len == 1000, WAIT_MS));
+  fixture_finish (&f);
+}
+
+/* Bytes count as life before their frame is complete (PROTOCOL.md 5.3). */
+static void
+test_server_progress (void)
+{
+  Fixture f;
+  g_autofree char *text = g_strnfill (4000, 'g');
+  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  gint64 before;
+
+  fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
+  append_frame (frame, FIN | OP_TEXT, TRUE, text, 4000, 0);
+  eit_test_run_for (30);
+  before = eit_websocket_get_last_progress_time (f.e.ws);
+  peer_send (&f, frame->data, 1000);
+  g_assert_true (eit_test_wait_until (eit_websocket_get_last_progress_time (f.e.ws) > before, WAIT_MS));
+  g_assert_cmpuint (f.e.messages->len, ==, 0);
+  peer_send (&f, frame->data + 1000, frame->len - 1000);
+  g_assert_true (eit_test_wait_until (f.e.messages->len == 1, WAIT_MS));
   fixture_finish (&f);
 }
 
@@ -1253,6 +1461,13 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/server/close-invalid-reason", test_server_close_invalid_reason);
   g_test_add_func ("/websocket/server/leftover", test_server_leftover);
   g_test_add_func ("/websocket/server/refusal-while-blocked", test_server_refusal_while_blocked);
+  g_test_add_func ("/websocket/server/refusal-reads-until-close", test_server_refusal_reads_until_close);
+  g_test_add_func ("/websocket/server/refusal-close-timeout", test_server_refusal_close_timeout);
+  g_test_add_func ("/websocket/server/control-flood-1008", test_server_control_flood);
+  g_test_add_func ("/websocket/server/output-limit-pauses-reading", test_server_output_limit_pauses);
+  g_test_add_func ("/websocket/server/slow-consumer-4009", test_server_slow_consumer);
+  g_test_add_func ("/websocket/server/read-budget", test_server_read_budget);
+  g_test_add_func ("/websocket/server/progress-counts", test_server_progress);
   g_test_add_func ("/websocket/client/sends-masked", test_client_sends_masked);
   g_test_add_func ("/websocket/client/masked-from-server", test_client_masked_from_server);
   g_test_add_func ("/websocket/close/answered", test_close_answered);

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* In the spirit of BBR's delivery-rate samples and gRPC's BDP probe, but on
+ * acknowledgements of consumed messages, and sized by a delay target rather
+ * than by the bandwidth-delay product alone:
+ *
+ *   window = rate × (target / 2 + min (ack RTT, target / 2))
+ *
+ * The ack RTT counts our own queue, the path and the acks' way back, which
+ * waits behind the peer's data. With nothing coming back, the ack RTT is our
+ * queue and the window settles where it holds `target`; with the peer
+ * sending as hard under the same rule, the two queues share `target`, so a
+ * ping's round trip (our queue, then the peer's) stays near it. The cap
+ * keeps a queue from feeding itself; below the cap the window grows by
+ * (target / 2 + ack RTT) / ack RTT per round trip whenever the path is
+ * faster than the window lets it show. */
+#include "config.h"
+
+#include <string.h>
+
+#include "eit-flow-window.h"
+
+void
+eit_flow_window_init (EitFlowWindow *self,
+                      guint          target_ms)
+{
+  memset (self, 0, sizeof *self);
+  self->target_ms = MAX (target_ms, 1);
+  self->window = EIT_FLOW_WINDOW_INITIAL_BYTES;
+  self->ack_rtt = -1;
+  self->frames = g_array_new (FALSE, FALSE, sizeof (EitFlowWindowFrame));
+  for (guint i = 0; i < EIT_FLOW_WINDOW_BUCKETS; i++)
+    self->bucket_index[i] = -1;
+}
+
+void
+eit_flow_window_clear (EitFlowWindow *self)
+{
+  g_clear_pointer (&self->frames, g_array_unref);
+}
+
+void
+eit_flow_window_set_target (EitFlowWindow *self,
+                            guint          target_ms)
+{
+  self->target_ms = MAX (target_ms, 1);
+}
+
+void
+eit_flow_window_frame_sent (EitFlowWindow *self,
+                            guint64        last_seq,
+                            gint64         now,
+                            gboolean       app_limited)
+{
+  EitFlowWindowFrame frame = {
+    last_seq, now, self->delivered,
+    self->delivered_time != 0 ? self->delivered_time : now,
+    app_limited,
+  };
+
+  g_array_append_val (self->frames, frame);
+}
+
+void
+eit_flow_window_forget_frames (EitFlowWindow *self)
+{
+  g_array_set_size (self->frames, 0);
+  self->frames_head = 0;
+}
+
+guint64
+eit_flow_window_get (const EitFlowWindow *self,
+                     gint64               now)
+{
+  /* A probe lasts a round trip at least, so that its acks come back as
+   * samples before it ends. */
+  gint64 phase = MAX (EIT_FLOW_WINDOW_BUCKET_US, (gint64) (self->ack_rtt * 1000));
+
+  if ((now / phase) % EIT_FLOW_WINDOW_PROBE_PERIOD == 0)
+    return self->window + self->window / 2;
+  return self->window;
+}
+
+/* Finds the newest frame ack covers (FALSE if none); drops every frame it
+ * covers. */
+static gboolean
+pop_acked_frame (EitFlowWindow      *self,
+                 guint64             ack,
+                 EitFlowWindowFrame *newest)
+{
+  gboolean found = FALSE;
+
+  while (self->frames_head < self->frames->len)
+    {
+      EitFlowWindowFrame *f = &g_array_index (self->frames, EitFlowWindowFrame, self->frames_head);
+
+      if (f->last_seq > ack)
+        break;
+      *newest = *f;
+      found = TRUE;
+      self->frames_head++;
+    }
+  if (self->frames_head == self->frames->len)
+    eit_flow_window_forget_frames (self);
+  else if (self->frames_head > 256 && self->frames_head * 2 > self->frames->len)
+    {
+      g_array_remove_range (self->frames, 0, self->frames_head);
+      self->frames_head = 0;
+    }
+  return found;
+}
+
+/* The max filter: the largest sample per bucket of time, over the buckets
+ * of the last second of samples (an idle sender keeps its estimate). */
+static void
+add_sample (EitFlowWindow *self,
+            double         sample,
+            gint64         now)
+{
+  gint64 index = now / EIT_FLOW_WINDOW_BUCKET_US;
+  guint slot = (guint) (index % EIT_FLOW_WINDOW_BUCKETS);
+
+  if (self->bucket_index[slot] != index)
+    {
+      self->bucket_index[slot] = index;
+      self->bucket_max[slot] = 0;
+    }
+  self->bucket_max[slot] = MAX (self->bucket_max[slot], sample);
+
+  self->rate = 0;
+  for (guint i = 0; i < EIT_FLOW_WINDOW_BUCKETS; i++)
+    if (self->bucket_index[i] > index - EIT_FLOW_WINDOW_BUCKETS)
+      self->rate = MAX (self->rate, self->bucket_max[i]);
+}
+
+gboolean
+eit_flow_window_acked (EitFlowWindow *self,
+                       guint64        ack,
+                       guint64        bytes,
+                       gint64         now)
+{
+  EitFlowWindowFrame frame;
+  gint64 interval;
+  double sample, half, queue_ms, rtt_ms;
+  guint64 window;
+
+  self->delivered += bytes;
+  self->delivered_time = now;
+  if (!pop_acked_frame (self, ack, &frame))
+    return FALSE;
+
+  rtt_ms = (now - frame.sent) / 1000.0;
+  self->ack_rtt = self->ack_rtt < 0 ? rtt_ms : self->ack_rtt + (rtt_ms - self->ack_rtt) / 8.0;
+
+  interval = now - frame.delivered_time;
+  if (interval < EIT_FLOW_WINDOW_MIN_INTERVAL_US)
+    return FALSE;
+  sample = (double) (self->delivered - frame.delivered) * G_USEC_PER_SEC / (double) interval;
+  /* The sender ran dry: the path could have carried more. */
+  if (frame.app_limited && sample < self->rate)
+    return FALSE;
+  add_sample (self, sample, now);
+
+  half = self->target_ms / 2.0;
+  queue_ms = half + MIN (self->ack_rtt, half);
+  window = (guint64) (self->rate * queue_ms / 1000.0);
+  window = MAX (window, EIT_FLOW_WINDOW_FLOOR_BYTES);
+  /* A sender that ran dry cannot have learnt that the path is slow. */
+  if (frame.app_limited)
+    window = MAX (window, self->window);
+  if (window == self->window)
+    return FALSE;
+  self->window = window;
+  return TRUE;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Back-off panel shows the delivery-rate window (PROTOCOL.md 6.4): the
+ * window the measured rate allows and the rate itself, from the demo hub's
+ * live traffic. */
+#include "config.h"
+
+#include <string.h>
+
+#include "eit-gui-test.h"
+
+static void
+flow_window_body (EitGuiTest *test)
+{
+  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitBackoffPage *page = eit_monitor_window_get_backoff_page (test->window);
+  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  g_autofree char *shot = NULL;
+  g_autofree char *window = NULL;
+
+  eit_monitor_window_show_view (test->window, "backoff");
+  g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
+  g_assert_true (eit_test_wait_until (eit_backoff_page_is_active (page), 5000));
+
+  /* The demo's traffic gives a rate within a few seconds. */
+  g_assert_true (eit_test_wait_until (m->have_flow && m->flow.delivery_rate > 0, 20000));
+  eit_test_run_for (1200);
+  g_test_message ("window %" G_GUINT64_FORMAT " B, rate %.0f B/s, frames up to %" G_GUINT64_FORMAT
+                  " B; card: %s", m->flow.adapted_window, m->flow.delivery_rate, m->flow.frame_bound,
+                  eit_backoff_page_get_value (page, "rate-window"));
+  g_assert_cmpuint (m->flow.adapted_window, >=, 4096);
+  g_assert_cmpuint (m->flow.frame_bound, >=, 1);
+  g_assert_cmpuint (m->flow.frame_bound, <=, 65536);
+  window = g_strdup (eit_backoff_page_get_value (page, "rate-window"));
+  g_assert_nonnull (window);
+  g_assert_cmpstr (window, !=, "–");
+  /* The card is a size, like "16.4 kB" or "812 B". */
+  g_assert_true (g_str_has_suffix (window, "B"));
+  shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "backoff-rate-window");
+}
+
+static void
+test_flow_window (void)
+{
+  eit_gui_test_reset_settings ();
+  eit_gui_test_run (flow_window_body, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/gui/backoff/delivery-rate-window", test_flow_window);
+
+  return g_test_run ();
+}

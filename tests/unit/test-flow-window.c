@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The delivery-rate window on a simulated path: a sender that always has
+ * data, a bottleneck of a given rate and base RTT, and a receiver that acks
+ * every 10 ms what it consumed. The window must settle where the queue in
+ * front of the bottleneck holds about the target delay, shrink when the path
+ * slows, grow quickly when it is fast, and not shrink for a sender that
+ * merely has little to send. */
+#include "config.h"
+
+#include "eit-flow-window.h"
+
+#define TICK_US (10 * 1000)
+
+typedef struct {
+  EitFlowWindow w;
+  gint64        now;
+  double        sent;       /* bytes sent, in total: the "sequence number" */
+  double        delivered;  /* bytes through the bottleneck, in total */
+  double        acked;      /* bytes acknowledged, in total */
+  GQueue        acks;       /* GINT_TO_POINTER (tick) and ack, in flight back */
+  double        worst_delay_ms;
+} Path;
+
+static void
+path_init (Path *p)
+{
+  eit_flow_window_init (&p->w, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
+  p->now = G_USEC_PER_SEC;
+  p->sent = p->delivered = p->acked = 0;
+}
+
+/* Runs the path for ms: a bottleneck of rate bytes/s with a FIFO queue,
+ * acks that take base_rtt_ms to come back; offer is what the sender's
+ * application offers per second (G_MAXDOUBLE: always more than the window
+ * lets out). Every tick the sender sends one frame. */
+static void
+path_run (Path     *p,
+          double    rate,
+          double    base_rtt_ms,
+          double    offer,
+          guint     ms,
+          gboolean  measure_delay)
+{
+  guint ack_ticks = MAX (1, (guint) (base_rtt_ms * 1000 / TICK_US));
+  g_autoptr(GArray) back = g_array_new (FALSE, FALSE, sizeof (double));
+
+  p->worst_delay_ms = 0;
+  for (guint t = 0; t < ms * 1000; t += TICK_US)
+    {
+      double room = (double) eit_flow_window_get (&p->w, p->now) - (p->sent - p->acked);
+      double want = offer == G_MAXDOUBLE ? room : offer * TICK_US / G_USEC_PER_SEC;
+      gboolean app_limited = want < room;
+
+      want = MIN (want, MAX (room, 0));
+      p->now += TICK_US;
+      if (want >= 1)
+        {
+          p->sent += want;
+          eit_flow_window_frame_sent (&p->w, (guint64) p->sent, p->now, app_limited);
+        }
+      if (measure_delay)
+        p->worst_delay_ms = MAX (p->worst_delay_ms, (p->sent - p->delivered) / rate * 1000.0);
+      p->delivered = MIN (p->sent, p->delivered + rate * TICK_US / G_USEC_PER_SEC);
+      /* Acks travel back for base_rtt_ms. */
+      g_array_append_val (back, p->delivered);
+      if (back->len > ack_ticks)
+        {
+          double ack = g_array_index (back, double, 0);
+
+          g_array_remove_index (back, 0);
+          if (ack > p->acked)
+            {
+              eit_flow_window_acked (&p->w, (guint64) ack, (guint64) ack - (guint64) p->acked, p->now);
+              p->acked = (guint64) ack;
+            }
+        }
+    }
+}
+
+static void
+test_settles_on_slow_links (void)
+{
+  const double rates[] = { 125000 /* 1 Mbit/s */, 12500 /* 100 kbit/s */, 1250000 /* 10 Mbit/s */ };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+    {
+      Path p;
+      double queue_ms;
+
+      path_init (&p);
+      path_run (&p, rates[i], 2, G_MAXDOUBLE, 5000, FALSE);
+      path_run (&p, rates[i], 2, G_MAXDOUBLE, 2000, TRUE);
+      queue_ms = (double) p.w.window / rates[i] * 1000.0;
+      g_test_message ("%.0f B/s: window %" G_GUINT64_FORMAT " B (%.0f ms of queue), rate %.0f B/s, "
+                      "worst queue %.0f ms", rates[i], p.w.window, queue_ms, p.w.rate, p.worst_delay_ms);
+      /* The rate is the path's (the max filter overestimates by at most a
+       * tick's worth), the queue near the target and never far above it. */
+      g_assert_cmpfloat (p.w.rate, >=, rates[i] * 0.9);
+      g_assert_cmpfloat (p.w.rate, <=, rates[i] * 1.2);
+      if (rates[i] * 0.252 >= EIT_FLOW_WINDOW_FLOOR_BYTES)
+        g_assert_cmpfloat (queue_ms, >=, 200);
+      /* (a probe adds half the window for 100 ms in 400) */
+      g_assert_cmpfloat (p.worst_delay_ms, <=, MAX (400, EIT_FLOW_WINDOW_FLOOR_BYTES / rates[i] * 1000 * 1.5 + 20));
+      eit_flow_window_clear (&p.w);
+    }
+}
+
+static void
+test_grows_on_fast_links (void)
+{
+  Path p;
+  guint ms = 0;
+
+  path_init (&p);
+  g_assert_cmpuint (p.w.window, ==, EIT_FLOW_WINDOW_INITIAL_BYTES);
+  /* 100 MB/s with 0.1 ms of base RTT: a loopback-like path. */
+  while (p.w.window < 20 * 1000 * 1000 && ms < 2000)
+    {
+      path_run (&p, 100e6, 0.1, G_MAXDOUBLE, 100, FALSE);
+      ms += 100;
+    }
+  g_test_message ("window %" G_GUINT64_FORMAT " B after %u ms", p.w.window, ms);
+  g_assert_cmpuint (p.w.window, >=, 20 * 1000 * 1000);
+  /* Geometric growth, not linear: well under a second. */
+  g_assert_cmpuint (ms, <=, 1000);
+  eit_flow_window_clear (&p.w);
+}
+
+static void
+test_follows_a_slowdown (void)
+{
+  Path p;
+
+  path_init (&p);
+  path_run (&p, 1e6, 1, G_MAXDOUBLE, 3000, FALSE);
+  g_assert_cmpuint (p.w.window, >=, 200000);
+  /* What was in flight at the old rate (250 kB) takes 20 s to drain at the
+   * new one, and its acks still carry some of the old rate; once it has
+   * drained, the window is the new path's. */
+  path_run (&p, 12500, 1, G_MAXDOUBLE, 5000, FALSE);
+  g_test_message ("5 s after 1 MB/s -> 12.5 kB/s: window %" G_GUINT64_FORMAT " B", p.w.window);
+  g_assert_cmpuint (p.w.window, <, 200000 / 4);
+  path_run (&p, 12500, 1, G_MAXDOUBLE, 40000, FALSE);
+  path_run (&p, 12500, 1, G_MAXDOUBLE, 1000, TRUE);
+  g_test_message ("45 s after: window %" G_GUINT64_FORMAT " B, worst queue %.0f ms",
+                  p.w.window, p.worst_delay_ms);
+  g_assert_cmpuint (p.w.window, <=, 12500 / 2);
+  g_assert_cmpfloat (p.worst_delay_ms, <=, 520);
+  eit_flow_window_clear (&p.w);
+}
+
+static void
+test_app_limited_keeps_window (void)
+{
+  Path p;
+  guint64 learned;
+  double learned_rate;
+
+  path_init (&p);
+  path_run (&p, 1e6, 1, G_MAXDOUBLE, 3000, FALSE);
+  learned = p.w.window;
+  learned_rate = p.w.rate;
+  /* A trickle of 1 kB/s on a 1 MB/s path says nothing about the path's
+   * rate; only the ack RTT (no queue now) may narrow the window a little. */
+  path_run (&p, 1e6, 1, 1000, 5000, FALSE);
+  g_test_message ("learned %" G_GUINT64_FORMAT " B at %.0f B/s, after a trickle %" G_GUINT64_FORMAT
+                  " B at %.0f B/s", learned, learned_rate, p.w.window, p.w.rate);
+  g_assert_cmpfloat (p.w.rate, >=, learned_rate * 0.9);
+  g_assert_cmpuint (p.w.window, >=, learned / 2);
+  eit_flow_window_clear (&p.w);
+}
+
+static void
+test_floor_and_idle (void)
+{
+  Path p;
+  guint64 before;
+
+  path_init (&p);
+  path_run (&p, 1000, 1, G_MAXDOUBLE, 40000, FALSE);
+  g_assert_cmpuint (p.w.window, ==, EIT_FLOW_WINDOW_FLOOR_BYTES);
+
+  eit_flow_window_clear (&p.w);
+
+  /* A long silence, then one small message: the estimate stays. */
+  path_init (&p);
+  path_run (&p, 1e6, 1, G_MAXDOUBLE, 2000, FALSE);
+  before = p.w.window;
+  p.now += 30 * G_USEC_PER_SEC;
+  p.sent += 100;
+  eit_flow_window_frame_sent (&p.w, (guint64) p.sent, p.now, TRUE);
+  p.now += 1000;
+  eit_flow_window_acked (&p.w, (guint64) p.sent, 100, p.now);
+  g_assert_cmpuint (p.w.window, >=, before * 4 / 5);
+  eit_flow_window_clear (&p.w);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/flow-window/settles-on-slow-links", test_settles_on_slow_links);
+  g_test_add_func ("/flow-window/grows-on-fast-links", test_grows_on_fast_links);
+  g_test_add_func ("/flow-window/follows-a-slowdown", test_follows_a_slowdown);
+  g_test_add_func ("/flow-window/app-limited-keeps-window", test_app_limited_keeps_window);
+  g_test_add_func ("/flow-window/floor-and-idle", test_floor_and_idle);
+  return g_test_run ();
+}
