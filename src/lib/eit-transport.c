@@ -26,7 +26,6 @@
 #define LIBSOUP_LIMIT_SLACK  (1024 * 1024)
 
 /* A close frame carries at most 125 bytes: the 2-byte code and the reason. */
-#define MAX_CLOSE_REASON 123
 
 /* How long a close waits for the peer's close frame before the link is
  * dropped: libsoup 3.2 starts its own 5 s wait only once the close frame is
@@ -334,24 +333,6 @@ close_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Cuts reason to what a close frame holds, at a character boundary. */
-static char *
-close_reason_dup (const char *reason)
-{
-  g_autofree char *valid = NULL;
-  const char *end;
-
-  if (reason == NULL)
-    return NULL;
-  /* The peer drops a close frame whose reason is not UTF-8. */
-  valid = g_utf8_make_valid (reason, -1);
-  if (strlen (valid) <= MAX_CLOSE_REASON)
-    return g_steal_pointer (&valid);
-
-  g_utf8_validate_len (valid, MAX_CLOSE_REASON, &end);
-  return g_strndup (valid, end - valid);
-}
-
 /* Using it ------------------------------------------------------------------ */
 
 EitProtocolMode
@@ -442,7 +423,7 @@ eit_transport_close (EitTransport *self,
   self->closed_locally = TRUE;
   self->close_code = code;
   g_free (self->close_reason);
-  self->close_reason = close_reason_dup (reason);
+  self->close_reason = eit_websocket_close_reason_dup (reason);
   self->close_timeout_id = g_timeout_add (DEFAULT_CLOSE_TIMEOUT_MS, close_timeout_cb, self);
   soup_websocket_connection_close (self->soup, code, self->close_reason);
 }

@@ -412,8 +412,10 @@ shut_down_after_flush (EitWebsocket *self)
     self->close_timeout_id = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);
 }
 
-static char *
-close_reason_dup (const char *reason)
+/* Both ends of EitTransport use it, libsoup's client too: the peer drops
+ * a close frame whose reason is not UTF-8 or longer than 123 bytes. */
+char *
+eit_websocket_close_reason_dup (const char *reason)
 {
   g_autofree char *valid = NULL;
   const char *end;
@@ -486,7 +488,7 @@ refuse (EitWebsocket *self,
   self->closed_locally = TRUE;
   self->close_code = code;
   g_free (self->close_reason);
-  self->close_reason = close_reason_dup (reason);
+  self->close_reason = eit_websocket_close_reason_dup (reason);
   send_close_frame (self, code, self->close_reason);
   if (!self->stream_closing && self->close_timeout_id == 0 && self->close_timeout_ms > 0)
     self->close_timeout_id = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);
@@ -1119,7 +1121,7 @@ eit_websocket_close (EitWebsocket *self,
   self->closed_locally = TRUE;
   self->close_code = code;
   g_free (self->close_reason);
-  self->close_reason = close_reason_dup (reason);
+  self->close_reason = eit_websocket_close_reason_dup (reason);
   send_close_frame (self, code, self->close_reason);
   if (!self->stream_closing && self->close_timeout_ms > 0)
     self->close_timeout_id = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);

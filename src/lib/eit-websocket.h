@@ -53,6 +53,9 @@ void              eit_websocket_close            (EitWebsocket *self,
                                                   const char   *reason);
 /* Closes the socket at once: no close frame, no TLS alert. */
 void              eit_websocket_abort            (EitWebsocket *self);
+/* reason made valid UTF-8 and cut at a character boundary to what a
+ * close frame holds (123 bytes); NULL stays NULL. */
+char             *eit_websocket_close_reason_dup (const char   *reason);
 
 /* After "closed": the peer's close code and reason, or the ones we sent when
  * we closed first or refused a frame; 0 when it dropped without a frame. */
