@@ -146,24 +146,24 @@ eit_gui_test_screenshot (GtkWidget  *widget,
   return path;
 }
 
-EitHubMonitor *
-eit_gui_test_demo_monitor (EitGuiTest *test)
+EitHubWatch *
+eit_gui_test_demo_watch (EitGuiTest *test)
 {
   EitHubStore *store = eit_monitor_application_get_store (test->app);
   EitHubConfig *config = eit_hub_store_lookup (store, "demo");
 
-  return config != NULL ? eit_monitor_application_get_monitor (test->app, config) : NULL;
+  return config != NULL ? eit_monitor_application_get_watch (test->app, config) : NULL;
 }
 
 void
-eit_gui_test_fast_timings (EitHubMonitor *monitor)
+eit_gui_test_fast_timings (EitHubWatch *watch)
 {
-  g_object_set (eit_hub_monitor_get_connection (monitor),
+  g_object_set (eit_hub_watch_get_connection (watch),
                 "reconnect-base", 200,
                 "reconnect-cap", 1500,
                 "connect-timeout", 3000,
                 NULL);
-  g_object_set (monitor, "sample-interval", 100, NULL);
+  g_object_set (watch, "sample-interval", 100, NULL);
 }
 
 GtkWindow *

@@ -35,10 +35,10 @@ void           eit_gui_test_wait_frames    (GtkWidget      *widget,
  * returns the path. */
 char          *eit_gui_test_screenshot     (GtkWidget      *widget,
                                             const char     *name);
-/* The demo hub's monitor, or NULL. */
-EitHubMonitor *eit_gui_test_demo_monitor   (EitGuiTest     *test);
+/* The demo hub's watch, or NULL. */
+EitHubWatch *eit_gui_test_demo_watch   (EitGuiTest     *test);
 /* Short connection timings for tests: reconnect base/cap in ms. */
-void           eit_gui_test_fast_timings   (EitHubMonitor  *monitor);
+void           eit_gui_test_fast_timings   (EitHubWatch  *watch);
 /* The first toplevel of type, or NULL. */
 GtkWindow     *eit_gui_test_find_window    (GType           type);
 

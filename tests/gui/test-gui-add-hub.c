@@ -56,7 +56,7 @@ add_hub_body (EitGuiTest *test)
   GSettings *settings = eit_monitor_application_get_settings (test->app);
   EitHubEditor *editor;
   EitHubConfig *config;
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
   g_autoptr(GSettings) hub_settings = NULL;
   g_auto(GStrv) hubs = NULL;
   g_autofree char *path = NULL;
@@ -129,10 +129,10 @@ add_hub_body (EitGuiTest *test)
     }
 
   /* The new hub is selected and the app connects to it. */
-  monitor = eit_monitor_application_get_monitor (test->app, config);
-  g_assert_nonnull (monitor);
+  watch = eit_monitor_application_get_watch (test->app, config);
+  g_assert_nonnull (watch);
   g_assert_true (eit_monitor_window_get_selected_config (test->window) == config);
-  m = eit_hub_monitor_get_metrics (monitor);
+  m = eit_hub_watch_get_metrics (watch);
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 15000));
   g_assert_cmpint (m->mode, ==, EIT_PROTOCOL_MODE_FULL);
   eit_test_run_for (600);
@@ -141,17 +141,17 @@ add_hub_body (EitGuiTest *test)
   /* A new runtime reads its token from the keyring. */
   if (have_keyring ())
     {
-      EitHubMonitor *fresh = eit_hub_monitor_new (config, NULL);
-      g_assert_true (eit_test_wait_until (eit_hub_monitor_get_token_state (fresh) == EIT_TOKEN_STATE_READY,
+      EitHubWatch *fresh = eit_hub_watch_new (config, NULL);
+      g_assert_true (eit_test_wait_until (eit_hub_watch_get_token_state (fresh) == EIT_TOKEN_STATE_READY,
                                           5000));
       g_assert_finalize_object (fresh);
     }
 
   /* Remove it (the response of the confirmation dialog): its runtime goes. */
-  g_object_add_weak_pointer (G_OBJECT (monitor), (gpointer *) &monitor);
+  g_object_add_weak_pointer (G_OBJECT (watch), (gpointer *) &watch);
   g_action_group_activate_action (G_ACTION_GROUP (test->app), "remove-hub", g_variant_new_string (id));
   g_assert_cmpuint (eit_hub_store_get_n_configured (store), ==, 0);
-  g_assert_true (eit_test_wait_until (monitor == NULL, 5000));
+  g_assert_true (eit_test_wait_until (watch == NULL, 5000));
   g_clear_pointer (&hubs, g_strfreev);
   hubs = g_settings_get_strv (settings, "hubs");
   g_assert_cmpuint (g_strv_length (hubs), ==, 0);

@@ -117,7 +117,7 @@ base_hub_body (EitGuiTest *test)
   EitConnectionPage *connection_page = eit_monitor_window_get_connection_page (test->window);
   EitBackoffPage *backoff_page = eit_monitor_window_get_backoff_page (test->window);
   g_autoptr(EitHubConfig) config = eit_hub_config_new_for_id ("hub-basetest");
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
   const EitHubMetrics *m;
   g_autofree char *shot = NULL;
 
@@ -128,13 +128,13 @@ base_hub_body (EitGuiTest *test)
                 "pinned-fingerprint", hub->fingerprint,
                 NULL);
   eit_hub_store_add (store, config);
-  monitor = eit_monitor_application_get_monitor (test->app, config);
-  g_assert_nonnull (monitor);
-  eit_hub_monitor_set_token (monitor, TOKEN);
+  watch = eit_monitor_application_get_watch (test->app, config);
+  g_assert_nonnull (watch);
+  eit_hub_watch_set_token (watch, TOKEN);
   eit_monitor_window_select_hub (test->window, config);
-  g_assert_true (eit_monitor_window_get_selected_monitor (test->window) == monitor);
+  g_assert_true (eit_monitor_window_get_selected_watch (test->window) == watch);
 
-  m = eit_hub_monitor_get_metrics (monitor);
+  m = eit_hub_watch_get_metrics (watch);
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 15000));
   g_assert_cmpint (m->mode, ==, EIT_PROTOCOL_MODE_BASE);
   g_assert_true (eit_test_wait_until (m->messages_in >= 5, 5000));
@@ -162,16 +162,16 @@ base_hub_body (EitGuiTest *test)
     g_list_model_get_n_items (eit_message_log_view_get_model (
       eit_traffic_page_get_log_view (eit_monitor_window_get_traffic_page (test->window)))) > 0, 3000));
 
-  /* Without a flow the monitor counts what is sent itself: a message sent
+  /* Without a flow the watch counts what is sent itself: a message sent
    * by code other than the composer is counted and logged as outgoing. */
   g_assert_cmpuint (m->messages_out, ==, 0);
-  g_assert_true (eit_connection_send (eit_hub_monitor_get_connection (monitor),
+  g_assert_true (eit_connection_send (eit_hub_watch_get_connection (watch),
                                       "{\"type\":\"base-out\"}"));
-  eit_hub_monitor_sample (monitor);
+  eit_hub_watch_sample (watch);
   g_assert_cmpuint (m->messages_out, ==, 1);
   g_assert_cmpuint (m->bytes_out, ==, strlen ("{\"type\":\"base-out\"}"));
   {
-    GListModel *log = eit_message_log_get_model (eit_hub_monitor_get_log (monitor));
+    GListModel *log = eit_message_log_get_model (eit_hub_watch_get_log (watch));
     g_autoptr(EitLogEntry) newest = g_list_model_get_item (log, 0);
 
     g_assert_nonnull (newest);

@@ -30,11 +30,11 @@ count_out (EitMessageLog *log,
 static void
 composer_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
   EitComposer *composer = eit_traffic_page_get_composer (page);
-  EitMessageLog *log = eit_hub_monitor_get_log (monitor);
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  EitMessageLog *log = eit_hub_watch_get_log (watch);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   const char *invalid = "{\n  \"type\": \"greeting\",\n  \"text\": \"hi\"\n  \"to\": \"hub\"\n}";
   gsize offset = strstr (invalid, "\"to\"") - invalid;
   g_autofree char *expected = NULL;

@@ -11,9 +11,9 @@
 static void
 programme_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitBackoffPage *page = eit_monitor_window_get_backoff_page (test->window);
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   g_autofree char *shot = NULL;
   guint max_queue = 0;
   gint64 deadline;

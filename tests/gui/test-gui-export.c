@@ -80,9 +80,9 @@ export (EitGuiTest *test,
 static void
 export_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitDemoHub *demo = eit_monitor_application_get_demo_hub (test->app);
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
@@ -93,10 +93,10 @@ export_body (EitGuiTest *test)
   JsonArray *log, *columns, *sample_rows;
   guint n_columns;
 
-  g_object_set (monitor, "sample-interval", 100, NULL);
+  g_object_set (watch, "sample-interval", 100, NULL);
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
   g_assert_true (eit_test_wait_until (m->messages_in >= 20, 10000));
-  g_assert_true (eit_test_wait_until (eit_sample_series_get_n_rows (eit_hub_monitor_get_series (monitor)) >= 10,
+  g_assert_true (eit_test_wait_until (eit_sample_series_get_n_rows (eit_hub_watch_get_series (watch)) >= 10,
                                       5000));
 
   /* JSON: everything in one document. */

@@ -10,7 +10,7 @@
 static void
 launch_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitDemoHub *demo = eit_monitor_application_get_demo_hub (test->app);
   EitConnectionPage *connection_page = eit_monitor_window_get_connection_page (test->window);
   EitTrafficPage *traffic_page = eit_monitor_window_get_traffic_page (test->window);
@@ -20,8 +20,8 @@ launch_body (EitGuiTest *test)
   g_autofree char *shot = NULL;
 
   g_assert_nonnull (demo);
-  g_assert_nonnull (monitor);
-  m = eit_hub_monitor_get_metrics (monitor);
+  g_assert_nonnull (watch);
+  m = eit_hub_watch_get_metrics (watch);
 
   /* The demo hub is the selected hub, and says so. */
   g_assert_true (eit_hub_config_is_demo (eit_monitor_window_get_selected_config (test->window)));
@@ -40,7 +40,7 @@ launch_body (EitGuiTest *test)
 
   /* Traffic flows within seconds. */
   g_assert_true (eit_test_wait_until (m->messages_in > 10, 8000));
-  g_assert_true (eit_test_wait_until (eit_sample_series_get_n_rows (eit_hub_monitor_get_series (monitor)) > 8,
+  g_assert_true (eit_test_wait_until (eit_sample_series_get_n_rows (eit_hub_watch_get_series (watch)) > 8,
                                       5000));
   shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "launch-connection");
   g_clear_pointer (&shot, g_free);
@@ -88,13 +88,13 @@ test_launch_demo (void)
 static void
 dark_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   g_autoptr(GSettings) settings = g_settings_new ("io.github.eithub.Monitor");
   g_autofree char *shot = NULL;
 
   g_settings_set_enum (settings, "color-scheme", 2);
   g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
-  g_assert_true (eit_test_wait_until (eit_hub_monitor_get_metrics (monitor)->messages_in > 10,
+  g_assert_true (eit_test_wait_until (eit_hub_watch_get_metrics (watch)->messages_in > 10,
                                       CONNECT_TIMEOUT_MS));
   eit_monitor_window_show_view (test->window, "traffic");
   eit_test_run_for (2000);

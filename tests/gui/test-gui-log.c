@@ -162,13 +162,13 @@ first_item (GListModel *model)
 static void
 log_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
   view = eit_traffic_page_get_log_view (page);
   EitComposer *composer = eit_traffic_page_get_composer (page);
-  EitMessageLog *log = eit_hub_monitor_get_log (monitor);
+  EitMessageLog *log = eit_hub_watch_get_log (watch);
   GListModel *shown = eit_message_log_view_get_model (view);
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   g_autofree char *shot = NULL;
   g_autofree char *detail = NULL;
   gpointer first;
@@ -242,11 +242,11 @@ log_body (EitGuiTest *test)
 static void
 outgoing_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
-  EitConnection *connection = eit_hub_monitor_get_connection (monitor);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
+  EitConnection *connection = eit_hub_watch_get_connection (watch);
   EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
   GListModel *shown;
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   g_autofree char *shot = NULL;
 
   view = eit_traffic_page_get_log_view (page);
@@ -280,11 +280,11 @@ outgoing_body (EitGuiTest *test)
 static void
 type_ahead_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
-  EitConnection *connection = eit_hub_monitor_get_connection (monitor);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
+  EitConnection *connection = eit_hub_watch_get_connection (watch);
   EitTrafficPage *page = eit_monitor_window_get_traffic_page (test->window);
-  EitMessageLog *log = eit_hub_monitor_get_log (monitor);
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  EitMessageLog *log = eit_hub_watch_get_log (watch);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   GListModel *shown;
   g_autofree char *type = NULL;
   g_autofree char *shot = NULL;

@@ -107,7 +107,7 @@ mvp_body (EitGuiTest *test)
   EitHubStore *store = eit_monitor_application_get_store (test->app);
   EitConnectionPage *connection_page = eit_monitor_window_get_connection_page (test->window);
   g_autoptr(EitHubConfig) config = eit_hub_config_new_for_id ("hub-mvptest");
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
   const EitHubMetrics *m;
   const char *expected;
   g_autofree char *shot = NULL;
@@ -120,11 +120,11 @@ mvp_body (EitGuiTest *test)
                 "protocol-mode", preference,
                 NULL);
   eit_hub_store_add (store, config);
-  monitor = eit_monitor_application_get_monitor (test->app, config);
-  eit_hub_monitor_set_token (monitor, TOKEN);
+  watch = eit_monitor_application_get_watch (test->app, config);
+  eit_hub_watch_set_token (watch, TOKEN);
   eit_monitor_window_select_hub (test->window, config);
 
-  m = eit_hub_monitor_get_metrics (monitor);
+  m = eit_hub_watch_get_metrics (watch);
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 15000));
   g_assert_cmpint (m->mode, ==, EIT_PROTOCOL_MODE_BASE);
   g_assert_cmpuint (hub->connections->len, ==, 1);
@@ -143,8 +143,8 @@ mvp_body (EitGuiTest *test)
                                                                              : "mvp-hub-fallback");
 
   /* Messages go both ways on the base layer. */
-  g_assert_true (eit_connection_send (eit_hub_monitor_get_connection (monitor), "{\"type\":\"mvp\"}"));
-  g_assert_true (eit_test_wait_until ((eit_hub_monitor_sample (monitor), m->messages_in >= 1), 3000));
+  g_assert_true (eit_connection_send (eit_hub_watch_get_connection (watch), "{\"type\":\"mvp\"}"));
+  g_assert_true (eit_test_wait_until ((eit_hub_watch_sample (watch), m->messages_in >= 1), 3000));
 
   eit_hub_store_remove (store, config);
   mvp_hub_free (hub);

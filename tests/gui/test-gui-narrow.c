@@ -210,14 +210,14 @@ check_wide_log (EitGuiTest *test)
 static void
 narrow_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitBackoffPage *backoff = eit_monitor_window_get_backoff_page (test->window);
   AdwLeaflet *leaflet = ADW_LEAFLET (window_child (test, "leaflet"));
   AdwViewSwitcherTitle *title = ADW_VIEW_SWITCHER_TITLE (window_child (test, "switcher_title"));
   EitMessageLogView *log = eit_traffic_page_get_log_view (eit_monitor_window_get_traffic_page (test->window));
   g_autofree char *shot = NULL;
 
-  g_assert_true (eit_test_wait_until (eit_hub_monitor_get_metrics (monitor)->messages_in > 10,
+  g_assert_true (eit_test_wait_until (eit_hub_watch_get_metrics (watch)->messages_in > 10,
                                       CONNECT_TIMEOUT_MS));
   g_assert_true (eit_test_wait_until (eit_backoff_page_is_active (backoff), 5000));
 

@@ -41,7 +41,7 @@ editor_body (EitGuiTest *test)
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
   EitHubStore *store = eit_monitor_application_get_store (test->app);
   EitHubEditor *editor;
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
   GObject *row;
   g_autofree char *shot = NULL;
 
@@ -69,9 +69,9 @@ editor_body (EitGuiTest *test)
 
   /* The editor stays open on the message; the hub is saved and connects
    * with the token typed, for this session. */
-  monitor = eit_monitor_application_get_monitor (test->app, eit_hub_editor_get_config (editor));
-  g_assert_nonnull (monitor);
-  g_assert_true (eit_test_wait_until (eit_hub_monitor_get_metrics (monitor)->state ==
+  watch = eit_monitor_application_get_watch (test->app, eit_hub_editor_get_config (editor));
+  g_assert_nonnull (watch);
+  g_assert_true (eit_test_wait_until (eit_hub_watch_get_metrics (watch)->state ==
                                       EIT_CONNECTION_STATE_CONNECTED, 15000));
   gtk_window_close (GTK_WINDOW (editor));
   eit_test_run_for (300);

@@ -10,15 +10,15 @@
 static void
 reconnect_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitDemoHub *demo = eit_monitor_application_get_demo_hub (test->app);
   EitConnectionPage *page = eit_monitor_window_get_connection_page (test->window);
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   g_autoptr(GError) error = NULL;
   g_autofree char *shot = NULL;
   guint reconnects;
 
-  eit_gui_test_fast_timings (monitor);
+  eit_gui_test_fast_timings (watch);
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 20000));
   reconnects = m->reconnects;
 
@@ -46,7 +46,7 @@ reconnect_body (EitGuiTest *test)
   g_assert_cmpstr (eit_connection_page_get_countdown_text (page), ==, "");
   g_assert_cmpuint (m->reconnects, >, reconnects);
   /* The timeline kept the whole story: connected, backing off, connected. */
-  g_assert_cmpuint (eit_state_timeline_get_n_entries (eit_hub_monitor_get_timeline (monitor)), >=, 4);
+  g_assert_cmpuint (eit_state_timeline_get_n_entries (eit_hub_watch_get_timeline (watch)), >=, 4);
   eit_test_run_for (500);
   shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "reconnect-connected-again");
 }

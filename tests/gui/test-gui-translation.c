@@ -29,13 +29,13 @@ shows_label (GtkWidget  *widget,
 static void
 german_body (EitGuiTest *test)
 {
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   EitConnectionPage *connection_page = eit_monitor_window_get_connection_page (test->window);
   GtkWidget *window = GTK_WIDGET (test->window);
   g_autofree char *shot = NULL;
 
-  g_assert_nonnull (monitor);
-  g_assert_true (eit_test_wait_until (eit_hub_monitor_get_metrics (monitor)->state ==
+  g_assert_nonnull (watch);
+  g_assert_true (eit_test_wait_until (eit_hub_watch_get_metrics (watch)->state ==
                                       EIT_CONNECTION_STATE_CONNECTED, CONNECT_TIMEOUT_MS));
   g_assert_true (eit_test_wait_until (g_strcmp0 (eit_connection_page_get_state_text (connection_page),
                                                  "Verbunden") == 0, 2000));

@@ -74,7 +74,7 @@ windows_body (EitGuiTest *test)
 {
   GSettings *settings = eit_monitor_application_get_settings (test->app);
   EitTrafficPage *traffic = eit_monitor_window_get_traffic_page (test->window);
-  EitHubMonitor *monitor = eit_gui_test_demo_monitor (test);
+  EitHubWatch *watch = eit_gui_test_demo_watch (test);
   GtkWindow *window;
   g_autofree char *shot = NULL;
 
@@ -116,7 +116,7 @@ windows_body (EitGuiTest *test)
   gtk_window_destroy (window);
 
   /* Text alternatives of the charts and the state band. */
-  g_assert_true (eit_test_wait_until (eit_hub_monitor_get_metrics (monitor)->messages_in > 10, 20000));
+  g_assert_true (eit_test_wait_until (eit_hub_watch_get_metrics (watch)->messages_in > 10, 20000));
   eit_monitor_window_show_view (test->window, "traffic");
   g_assert_true (eit_test_wait_until (
     eit_chart_get_description (eit_traffic_page_get_messages_chart (traffic)) != NULL &&
@@ -162,7 +162,7 @@ windows_body (EitGuiTest *test)
     g_assert_true (eit_test_wait_until (n.owned, 5000));
 
     g_settings_set_boolean (settings, "notify-on-loss", TRUE);
-    eit_gui_test_fast_timings (monitor);
+    eit_gui_test_fast_timings (watch);
     g_assert_cmpuint (eit_monitor_application_get_n_notifications (test->app), ==, 0);
     eit_demo_hub_stop (eit_monitor_application_get_demo_hub (test->app));
     g_assert_true (eit_test_wait_until (n.summaries->len == 1, 10000));

@@ -15,17 +15,17 @@ editor_saved_cb (EitHubEditor     *editor,
                  const char       *token,
                  EitMonitorWindow *self)
 {
-  EitHubMonitor *monitor = eit_monitor_application_get_monitor (self->application, config);
+  EitHubWatch *watch = eit_monitor_application_get_watch (self->application, config);
 
-  if (monitor == NULL)
+  if (watch == NULL)
     return;
   /* The token is used at once, whether or not the keyring keeps it. */
   if (token != NULL)
-    eit_hub_monitor_set_token (monitor, token);
+    eit_hub_watch_set_token (watch, token);
   if (eit_hub_config_get_auto_connect (config) &&
-      eit_connection_get_state (eit_hub_monitor_get_connection (monitor)) ==
+      eit_connection_get_state (eit_hub_watch_get_connection (watch)) ==
       EIT_CONNECTION_STATE_DISCONNECTED)
-    eit_hub_monitor_connect (monitor);
+    eit_hub_watch_connect (watch);
 }
 
 static void
@@ -120,8 +120,8 @@ connect_action (GSimpleAction *action,
 {
   EitMonitorWindow *self = user_data;
 
-  if (self->monitor != NULL)
-    eit_hub_monitor_connect (self->monitor);
+  if (self->watch != NULL)
+    eit_hub_watch_connect (self->watch);
 }
 
 static void
@@ -131,8 +131,8 @@ disconnect_action (GSimpleAction *action,
 {
   EitMonitorWindow *self = user_data;
 
-  if (self->monitor != NULL)
-    eit_hub_monitor_disconnect (self->monitor);
+  if (self->watch != NULL)
+    eit_hub_watch_disconnect (self->watch);
 }
 
 static void
@@ -142,9 +142,9 @@ cycle_now_action (GSimpleAction *action,
 {
   EitMonitorWindow *self = user_data;
 
-  if (self->monitor != NULL)
+  if (self->watch != NULL)
     {
-      eit_hub_monitor_cycle_now (self->monitor);
+      eit_hub_watch_cycle_now (self->watch);
       eit_monitor_window_add_toast (self, _("Cycling: a new connection opens before the old one closes"));
     }
 }
@@ -157,10 +157,10 @@ export_to (EitMonitorWindow *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
 
-  if (self->monitor == NULL)
+  if (self->watch == NULL)
     return FALSE;
 
-  if (!eit_hub_export (self->monitor, format, file, &error))
+  if (!eit_hub_export (self->watch, format, file, &error))
     {
       AdwMessageDialog *dialog =
         ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Export Failed"), NULL));
@@ -232,7 +232,7 @@ export_action (GSimpleAction *action,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
 
-  if (self->monitor == NULL || self->export_chooser != NULL)
+  if (self->watch == NULL || self->export_chooser != NULL)
     return;
 
   name = eit_hub_config_dup_display_name (self->config);
@@ -343,8 +343,8 @@ set_enabled (EitMonitorWindow *self,
 void
 eit_monitor_window_update_actions (EitMonitorWindow *self)
 {
-  gboolean have = self->monitor != NULL;
-  EitConnectionState state = have ? eit_hub_monitor_get_metrics (self->monitor)->state
+  gboolean have = self->watch != NULL;
+  EitConnectionState state = have ? eit_hub_watch_get_metrics (self->watch)->state
                                   : EIT_CONNECTION_STATE_DISCONNECTED;
 
   set_enabled (self, "edit-hub", have && !eit_hub_config_is_demo (self->config));

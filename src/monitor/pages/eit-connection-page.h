@@ -6,15 +6,15 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
 #define EIT_TYPE_CONNECTION_PAGE (eit_connection_page_get_type ())
 G_DECLARE_FINAL_TYPE (EitConnectionPage, eit_connection_page, EIT, CONNECTION_PAGE, GtkWidget)
 
-void        eit_connection_page_set_monitor (EitConnectionPage *self,
-                                             EitHubMonitor     *monitor);
+void        eit_connection_page_set_watch (EitConnectionPage *self,
+                                             EitHubWatch     *watch);
 void        eit_connection_page_set_window  (EitConnectionPage *self,
                                              guint              seconds);
 /* A narrow window wraps identifiers and fingerprints into more lines. */

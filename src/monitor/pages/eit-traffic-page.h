@@ -6,7 +6,7 @@
 #include <gtk/gtk.h>
 #include "eit-chart.h"
 #include "eit-composer.h"
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 #include "eit-message-log-view.h"
 
 G_BEGIN_DECLS
@@ -14,8 +14,8 @@ G_BEGIN_DECLS
 #define EIT_TYPE_TRAFFIC_PAGE (eit_traffic_page_get_type ())
 G_DECLARE_FINAL_TYPE (EitTrafficPage, eit_traffic_page, EIT, TRAFFIC_PAGE, GtkWidget)
 
-void               eit_traffic_page_set_monitor  (EitTrafficPage *self,
-                                                  EitHubMonitor  *monitor);
+void               eit_traffic_page_set_watch  (EitTrafficPage *self,
+                                                  EitHubWatch  *watch);
 void               eit_traffic_page_set_window   (EitTrafficPage *self,
                                                   guint           seconds);
 EitMessageLogView *eit_traffic_page_get_log_view (EitTrafficPage *self);

@@ -6,15 +6,15 @@
 
 #include <gtk/gtk.h>
 #include "eit-chart.h"
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
 #define EIT_TYPE_BACKOFF_PAGE (eit_backoff_page_get_type ())
 G_DECLARE_FINAL_TYPE (EitBackoffPage, eit_backoff_page, EIT, BACKOFF_PAGE, GtkWidget)
 
-void        eit_backoff_page_set_monitor (EitBackoffPage *self,
-                                          EitHubMonitor  *monitor);
+void        eit_backoff_page_set_watch (EitBackoffPage *self,
+                                          EitHubWatch  *watch);
 void        eit_backoff_page_set_window  (EitBackoffPage *self,
                                           guint           seconds);
 /* A narrow window stacks the charts instead of placing them side by side. */

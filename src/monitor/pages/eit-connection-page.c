@@ -94,7 +94,7 @@ struct _EitConnectionPage
   GtkLabel        *row_labels[N_ROWS];   /* NULL for subtitle rows */
   char            *row_values[N_ROWS];
 
-  EitHubMonitor   *monitor;
+  EitHubWatch   *watch;
   gulong           metrics_handler;
   const char      *state_class;
 };
@@ -169,7 +169,7 @@ update_layers (EitConnectionPage   *self,
       {
         g_autofree char *why = NULL;
 
-        g_object_get (eit_hub_monitor_get_connection (self->monitor), "mode-reason", &why, NULL);
+        g_object_get (eit_hub_watch_get_connection (self->watch), "mode-reason", &why, NULL);
         if (g_strcmp0 (why, EIT_MODE_REASON_FELL_BACK) == 0)
           set_row (self, ROW_MODE,
                    _("Base layer only: this hub selected the full protocol (eithub.v1) but answered "
@@ -257,10 +257,10 @@ update_state (EitConnectionPage   *self,
 static void
 update_token (EitConnectionPage *self)
 {
-  EitTokenState state = eit_hub_monitor_get_token_state (self->monitor);
+  EitTokenState state = eit_hub_watch_get_token_state (self->watch);
 
   if (state == EIT_TOKEN_STATE_ERROR)
-    set_label (self->token_label, eit_hub_monitor_get_token_error (self->monitor));
+    set_label (self->token_label, eit_hub_watch_get_token_error (self->watch));
   else if (state == EIT_TOKEN_STATE_MISSING)
     set_label (self->token_label,
                _("No token is stored for this hub, so the hub will refuse the connection. "
@@ -275,10 +275,10 @@ update (EitConnectionPage *self)
   const EitHubMetrics *m;
   gint64 now = g_get_monotonic_time ();
 
-  if (self->monitor == NULL)
+  if (self->watch == NULL)
     return;
 
-  m = eit_hub_monitor_get_metrics (self->monitor);
+  m = eit_hub_watch_get_metrics (self->watch);
   update_state (self, m);
   update_token (self);
 
@@ -326,7 +326,7 @@ update (EitConnectionPage *self)
   else
     set_row (self, ROW_SESSION, m->mode == EIT_PROTOCOL_MODE_BASE ? _("None: base layer only") : NULL);
 
-  set_row_take (self, ROW_TRUST, format_trust (eit_hub_monitor_get_config (self->monitor)));
+  set_row_take (self, ROW_TRUST, format_trust (eit_hub_watch_get_config (self->watch)));
   set_row (self, ROW_TLS_VERSION, m->tls_version);
   set_row (self, ROW_TLS_CIPHER, m->tls_cipher);
   set_row (self, ROW_PEER_FINGERPRINT, m->peer_fingerprint);
@@ -411,7 +411,7 @@ eit_connection_page_dispose (GObject *object)
 {
   EitConnectionPage *self = EIT_CONNECTION_PAGE (object);
 
-  eit_connection_page_set_monitor (self, NULL);
+  eit_connection_page_set_watch (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_CONNECTION_PAGE);
   eit_widget_unparent_children (GTK_WIDGET (self));
 
@@ -465,24 +465,24 @@ eit_connection_page_init (EitConnectionPage *self)
 }
 
 void
-eit_connection_page_set_monitor (EitConnectionPage *self,
-                                 EitHubMonitor     *monitor)
+eit_connection_page_set_watch (EitConnectionPage *self,
+                                 EitHubWatch     *watch)
 {
   g_return_if_fail (EIT_IS_CONNECTION_PAGE (self));
 
-  if (self->monitor == monitor)
+  if (self->watch == watch)
     return;
 
-  if (self->monitor != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->monitor);
-  g_set_object (&self->monitor, monitor);
+  if (self->watch != NULL)
+    g_clear_signal_handler (&self->metrics_handler, self->watch);
+  g_set_object (&self->watch, watch);
 
-  if (monitor != NULL)
+  if (watch != NULL)
     {
-      self->metrics_handler = g_signal_connect_swapped (monitor, "metrics-changed",
+      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
                                                         G_CALLBACK (update), self);
-      eit_state_band_set_timeline (self->state_band, eit_hub_monitor_get_timeline (monitor),
-                                   eit_hub_monitor_get_series (monitor));
+      eit_state_band_set_timeline (self->state_band, eit_hub_watch_get_timeline (watch),
+                                   eit_hub_watch_get_series (watch));
       update (self);
     }
   else
@@ -522,9 +522,9 @@ eit_connection_page_get_countdown_text (EitConnectionPage *self)
 
   g_return_val_if_fail (EIT_IS_CONNECTION_PAGE (self), NULL);
 
-  if (self->monitor == NULL)
+  if (self->watch == NULL)
     return "";
-  m = eit_hub_monitor_get_metrics (self->monitor);
+  m = eit_hub_watch_get_metrics (self->watch);
   if (m->state != EIT_CONNECTION_STATE_BACKING_OFF)
     return "";
   return gtk_label_get_text (self->retry_label);

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EitHubRow, eit_hub_row, EIT, HUB_ROW, GtkListBoxRow)
 
 GtkWidget     *eit_hub_row_new         (EitHubConfig  *config,
-                                        EitHubMonitor *monitor);
+                                        EitHubWatch *watch);
 EitHubConfig  *eit_hub_row_get_config  (EitHubRow *self);
 
 G_END_DECLS

@@ -20,7 +20,7 @@ struct _EitTrafficPage
   EitMessageLogView *log_view;
   EitComposer       *composer;
 
-  EitHubMonitor     *monitor;
+  EitHubWatch     *watch;
 };
 
 G_DEFINE_FINAL_TYPE (EitTrafficPage, eit_traffic_page, GTK_TYPE_WIDGET)
@@ -41,7 +41,7 @@ eit_traffic_page_dispose (GObject *object)
 {
   EitTrafficPage *self = EIT_TRAFFIC_PAGE (object);
 
-  g_clear_object (&self->monitor);
+  g_clear_object (&self->watch);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_TRAFFIC_PAGE);
   eit_widget_unparent_children (GTK_WIDGET (self));
 
@@ -77,27 +77,27 @@ eit_traffic_page_init (EitTrafficPage *self)
 }
 
 void
-eit_traffic_page_set_monitor (EitTrafficPage *self,
-                              EitHubMonitor  *monitor)
+eit_traffic_page_set_watch (EitTrafficPage *self,
+                              EitHubWatch  *watch)
 {
   g_return_if_fail (EIT_IS_TRAFFIC_PAGE (self));
 
-  if (!g_set_object (&self->monitor, monitor))
+  if (!g_set_object (&self->watch, watch))
     return;
 
   eit_chart_remove_all (self->messages_chart);
   eit_chart_remove_all (self->bytes_chart);
-  if (monitor != NULL)
+  if (watch != NULL)
     {
-      EitSampleSeries *series = eit_hub_monitor_get_series (monitor);
+      EitSampleSeries *series = eit_hub_watch_get_series (watch);
 
       add_line (self->messages_chart, series, EIT_METRIC_MESSAGES_IN_RATE, _("In"), COLOR_IN);
       add_line (self->messages_chart, series, EIT_METRIC_MESSAGES_OUT_RATE, _("Out"), COLOR_OUT);
       add_line (self->bytes_chart, series, EIT_METRIC_BYTES_IN_RATE, _("In"), COLOR_IN);
       add_line (self->bytes_chart, series, EIT_METRIC_BYTES_OUT_RATE, _("Out"), COLOR_OUT);
     }
-  eit_message_log_view_set_monitor (self->log_view, monitor);
-  eit_composer_set_monitor (self->composer, monitor);
+  eit_message_log_view_set_watch (self->log_view, watch);
+  eit_composer_set_watch (self->composer, watch);
 }
 
 void

@@ -14,7 +14,7 @@ struct _EitHubRow
   GtkLabel      *name_label;
   GtkLabel      *url_label;
   EitHubConfig  *config;
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
   gulong         metrics_handler;
   gulong         name_handler;
   gulong         url_handler;
@@ -47,9 +47,9 @@ update_state (EitHubRow *self)
   EitConnectionState state;
   const char *klass;
 
-  if (self->monitor == NULL)
+  if (self->watch == NULL)
     return;
-  state = eit_hub_monitor_get_metrics (self->monitor)->state;
+  state = eit_hub_watch_get_metrics (self->watch)->state;
   if ((int) state == self->state)
     return;
 
@@ -78,14 +78,14 @@ eit_hub_row_dispose (GObject *object)
 {
   EitHubRow *self = EIT_HUB_ROW (object);
 
-  if (self->monitor != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->monitor);
+  if (self->watch != NULL)
+    g_clear_signal_handler (&self->metrics_handler, self->watch);
   if (self->config != NULL)
     {
       g_clear_signal_handler (&self->name_handler, self->config);
       g_clear_signal_handler (&self->url_handler, self->config);
     }
-  g_clear_object (&self->monitor);
+  g_clear_object (&self->watch);
   g_clear_object (&self->config);
 
   G_OBJECT_CLASS (eit_hub_row_parent_class)->dispose (object);
@@ -131,7 +131,7 @@ eit_hub_row_init (EitHubRow *self)
 
 GtkWidget *
 eit_hub_row_new (EitHubConfig  *config,
-                 EitHubMonitor *monitor)
+                 EitHubWatch *watch)
 {
   EitHubRow *self = g_object_new (EIT_TYPE_HUB_ROW, NULL);
 
@@ -150,10 +150,10 @@ eit_hub_row_new (EitHubConfig  *config,
       gtk_box_append (GTK_BOX (box), tag);
     }
 
-  if (monitor != NULL)
+  if (watch != NULL)
     {
-      self->monitor = g_object_ref (monitor);
-      self->metrics_handler = g_signal_connect_swapped (monitor, "metrics-changed",
+      self->watch = g_object_ref (watch);
+      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
                                                         G_CALLBACK (update_state), self);
     }
   update_text (self);

@@ -6,14 +6,14 @@
 #include <math.h>
 #include <string.h>
 
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 #include "eit-token-store.h"
 
 #define DEFAULT_SAMPLE_INTERVAL 250
 #define SERIES_SPAN_MS (60 * 60 * 1000)   /* the longest chart window: 1 h */
 #define TIMELINE_LIMIT 4096
 
-struct _EitHubMonitor
+struct _EitHubWatch
 {
   GObject           parent_instance;
 
@@ -55,7 +55,7 @@ struct _EitHubMonitor
   guint             loss_reported : 1;
 };
 
-G_DEFINE_FINAL_TYPE (EitHubMonitor, eit_hub_monitor, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (EitHubWatch, eit_hub_watch, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
@@ -111,7 +111,7 @@ keep_string (char  **field,
 }
 
 static void
-apply_config (EitHubMonitor *self)
+apply_config (EitHubWatch *self)
 {
   const char *ca_file = eit_hub_config_get_ca_file (self->config);
   const char *pin = eit_hub_config_get_pinned_fingerprint (self->config);
@@ -126,7 +126,7 @@ apply_config (EitHubMonitor *self)
 }
 
 static void
-set_token_state (EitHubMonitor *self,
+set_token_state (EitHubWatch *self,
                  EitTokenState  state,
                  const char    *error)
 {
@@ -145,14 +145,14 @@ token_lookup_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  EitHubMonitor *self;
+  EitHubWatch *self;
   g_autoptr(GError) error = NULL;
   g_autofree char *token = eit_token_store_lookup_finish (result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self = EIT_HUB_MONITOR (user_data);
+  self = EIT_HUB_WATCH (user_data);
   if (self->token_state != EIT_TOKEN_STATE_LOOKING_UP)
     return;  /* A token was set meanwhile. */
 
@@ -182,7 +182,7 @@ message_cb (EitConnection *connection,
             gsize          len,
             gpointer       user_data)
 {
-  EitHubMonitor *self = user_data;
+  EitHubWatch *self = user_data;
 
   /* The hot path: count, and hand the text to the log's pending array. */
   self->metrics.messages_in++;
@@ -198,9 +198,9 @@ sent_cb (EitConnection *connection,
          gulong         len,
          gpointer       user_data)
 {
-  EitHubMonitor *self = user_data;
+  EitHubWatch *self = user_data;
 
-  /* In full mode the flow counts it (see eit_hub_monitor_sample()). */
+  /* In full mode the flow counts it (see eit_hub_watch_sample()). */
   if (eit_connection_get_mode (connection) != EIT_PROTOCOL_MODE_FULL)
     {
       self->metrics.messages_out++;
@@ -210,7 +210,7 @@ sent_cb (EitConnection *connection,
 }
 
 static void
-read_connection (EitHubMonitor *self)
+read_connection (EitHubWatch *self)
 {
   EitHubMetrics *m = &self->metrics;
   EitFlow *flow;
@@ -269,14 +269,14 @@ rtt_or_nan (double value)
 }
 
 void
-eit_hub_monitor_sample (EitHubMonitor *self)
+eit_hub_watch_sample (EitHubWatch *self)
 {
   EitHubMetrics *m = &self->metrics;
   double values[EIT_N_METRICS];
   gint64 now = g_get_monotonic_time ();
   double seconds;
 
-  g_return_if_fail (EIT_IS_HUB_MONITOR (self));
+  g_return_if_fail (EIT_IS_HUB_WATCH (self));
 
   read_connection (self);
 
@@ -351,12 +351,12 @@ eit_hub_monitor_sample (EitHubMonitor *self)
 static gboolean
 sample_timeout_cb (gpointer user_data)
 {
-  eit_hub_monitor_sample (EIT_HUB_MONITOR (user_data));
+  eit_hub_watch_sample (EIT_HUB_WATCH (user_data));
   return G_SOURCE_CONTINUE;
 }
 
 static void
-restart_sampling (EitHubMonitor *self)
+restart_sampling (EitHubWatch *self)
 {
   g_clear_handle_id (&self->sample_source, g_source_remove);
   self->sample_source = g_timeout_add (self->sample_interval, sample_timeout_cb, self);
@@ -370,7 +370,7 @@ transition_cb (EitConnection      *connection,
                const char         *reason,
                gpointer            user_data)
 {
-  EitHubMonitor *self = user_data;
+  EitHubWatch *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gboolean lost = FALSE;
 
@@ -402,7 +402,7 @@ transition_cb (EitConnection      *connection,
 
 static void
 config_changed_cb (EitHubConfig  *config,
-                   EitHubMonitor *self)
+                   EitHubWatch *self)
 {
   EitConnectionState state = eit_connection_get_state (self->connection);
 
@@ -410,16 +410,16 @@ config_changed_cb (EitHubConfig  *config,
   if (state != EIT_CONNECTION_STATE_DISCONNECTED)
     {
       eit_connection_disconnect (self->connection);
-      eit_hub_monitor_connect (self);
+      eit_hub_watch_connect (self);
     }
 }
 
 static void
-eit_hub_monitor_constructed (GObject *object)
+eit_hub_watch_constructed (GObject *object)
 {
-  EitHubMonitor *self = EIT_HUB_MONITOR (object);
+  EitHubWatch *self = EIT_HUB_WATCH (object);
 
-  G_OBJECT_CLASS (eit_hub_monitor_parent_class)->constructed (object);
+  G_OBJECT_CLASS (eit_hub_watch_parent_class)->constructed (object);
 
   g_assert (self->config != NULL);
 
@@ -447,9 +447,9 @@ eit_hub_monitor_constructed (GObject *object)
 }
 
 static void
-eit_hub_monitor_dispose (GObject *object)
+eit_hub_watch_dispose (GObject *object)
 {
-  EitHubMonitor *self = EIT_HUB_MONITOR (object);
+  EitHubWatch *self = EIT_HUB_WATCH (object);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->sample_source, g_source_remove);
@@ -470,13 +470,13 @@ eit_hub_monitor_dispose (GObject *object)
   g_clear_object (&self->log);
   g_clear_object (&self->cancellable);
 
-  G_OBJECT_CLASS (eit_hub_monitor_parent_class)->dispose (object);
+  G_OBJECT_CLASS (eit_hub_watch_parent_class)->dispose (object);
 }
 
 static void
-eit_hub_monitor_finalize (GObject *object)
+eit_hub_watch_finalize (GObject *object)
 {
-  EitHubMonitor *self = EIT_HUB_MONITOR (object);
+  EitHubWatch *self = EIT_HUB_WATCH (object);
 
   g_free (self->state_reason);
   g_free (self->last_close_reason);
@@ -488,16 +488,16 @@ eit_hub_monitor_finalize (GObject *object)
   g_free (self->session_id);
   g_free (self->token_error);
 
-  G_OBJECT_CLASS (eit_hub_monitor_parent_class)->finalize (object);
+  G_OBJECT_CLASS (eit_hub_watch_parent_class)->finalize (object);
 }
 
 static void
-eit_hub_monitor_get_property (GObject    *object,
+eit_hub_watch_get_property (GObject    *object,
                               guint       prop_id,
                               GValue     *value,
                               GParamSpec *pspec)
 {
-  EitHubMonitor *self = EIT_HUB_MONITOR (object);
+  EitHubWatch *self = EIT_HUB_WATCH (object);
 
   switch (prop_id)
     {
@@ -522,12 +522,12 @@ eit_hub_monitor_get_property (GObject    *object,
 }
 
 static void
-eit_hub_monitor_set_property (GObject      *object,
+eit_hub_watch_set_property (GObject      *object,
                               guint         prop_id,
                               const GValue *value,
                               GParamSpec   *pspec)
 {
-  EitHubMonitor *self = EIT_HUB_MONITOR (object);
+  EitHubWatch *self = EIT_HUB_WATCH (object);
 
   switch (prop_id)
     {
@@ -552,15 +552,15 @@ eit_hub_monitor_set_property (GObject      *object,
 }
 
 static void
-eit_hub_monitor_class_init (EitHubMonitorClass *klass)
+eit_hub_watch_class_init (EitHubWatchClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->constructed = eit_hub_monitor_constructed;
-  object_class->dispose = eit_hub_monitor_dispose;
-  object_class->finalize = eit_hub_monitor_finalize;
-  object_class->get_property = eit_hub_monitor_get_property;
-  object_class->set_property = eit_hub_monitor_set_property;
+  object_class->constructed = eit_hub_watch_constructed;
+  object_class->dispose = eit_hub_watch_dispose;
+  object_class->finalize = eit_hub_watch_finalize;
+  object_class->get_property = eit_hub_watch_get_property;
+  object_class->set_property = eit_hub_watch_set_property;
 
   properties[PROP_CONFIG] =
     g_param_spec_object ("config", NULL, NULL, EIT_TYPE_HUB_CONFIG,
@@ -588,7 +588,7 @@ eit_hub_monitor_class_init (EitHubMonitorClass *klass)
 }
 
 static void
-eit_hub_monitor_init (EitHubMonitor *self)
+eit_hub_watch_init (EitHubWatch *self)
 {
   self->sample_interval = DEFAULT_SAMPLE_INTERVAL;
   self->timeline = eit_state_timeline_new (TIMELINE_LIMIT);
@@ -596,17 +596,17 @@ eit_hub_monitor_init (EitHubMonitor *self)
   self->cancellable = g_cancellable_new ();
 }
 
-EitHubMonitor *
-eit_hub_monitor_new (EitHubConfig *config,
+EitHubWatch *
+eit_hub_watch_new (EitHubConfig *config,
                      const char   *token)
 {
-  EitHubMonitor *self;
+  EitHubWatch *self;
 
   g_return_val_if_fail (EIT_IS_HUB_CONFIG (config), NULL);
 
-  self = g_object_new (EIT_TYPE_HUB_MONITOR, "config", config, NULL);
+  self = g_object_new (EIT_TYPE_HUB_WATCH, "config", config, NULL);
   if (token != NULL)
-    eit_hub_monitor_set_token (self, token);
+    eit_hub_watch_set_token (self, token);
   else if (!eit_hub_config_is_demo (config))
     {
       self->token_state = EIT_TOKEN_STATE_LOOKING_UP;
@@ -617,51 +617,51 @@ eit_hub_monitor_new (EitHubConfig *config,
 }
 
 EitHubConfig *
-eit_hub_monitor_get_config (EitHubMonitor *self)
+eit_hub_watch_get_config (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), NULL);
   return self->config;
 }
 
 EitConnection *
-eit_hub_monitor_get_connection (EitHubMonitor *self)
+eit_hub_watch_get_connection (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), NULL);
   return self->connection;
 }
 
 EitSampleSeries *
-eit_hub_monitor_get_series (EitHubMonitor *self)
+eit_hub_watch_get_series (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), NULL);
   return self->series;
 }
 
 EitStateTimeline *
-eit_hub_monitor_get_timeline (EitHubMonitor *self)
+eit_hub_watch_get_timeline (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), NULL);
   return self->timeline;
 }
 
 EitMessageLog *
-eit_hub_monitor_get_log (EitHubMonitor *self)
+eit_hub_watch_get_log (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), NULL);
   return self->log;
 }
 
 const EitHubMetrics *
-eit_hub_monitor_get_metrics (EitHubMonitor *self)
+eit_hub_watch_get_metrics (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), NULL);
   return &self->metrics;
 }
 
 void
-eit_hub_monitor_connect (EitHubMonitor *self)
+eit_hub_watch_connect (EitHubWatch *self)
 {
-  g_return_if_fail (EIT_IS_HUB_MONITOR (self));
+  g_return_if_fail (EIT_IS_HUB_WATCH (self));
 
   if (self->token_state == EIT_TOKEN_STATE_LOOKING_UP)
     {
@@ -672,26 +672,26 @@ eit_hub_monitor_connect (EitHubMonitor *self)
 }
 
 void
-eit_hub_monitor_disconnect (EitHubMonitor *self)
+eit_hub_watch_disconnect (EitHubWatch *self)
 {
-  g_return_if_fail (EIT_IS_HUB_MONITOR (self));
+  g_return_if_fail (EIT_IS_HUB_WATCH (self));
 
   self->connect_pending = FALSE;
   eit_connection_disconnect (self->connection);
 }
 
 void
-eit_hub_monitor_cycle_now (EitHubMonitor *self)
+eit_hub_watch_cycle_now (EitHubWatch *self)
 {
-  g_return_if_fail (EIT_IS_HUB_MONITOR (self));
+  g_return_if_fail (EIT_IS_HUB_WATCH (self));
   eit_connection_cycle_now (self->connection);
 }
 
 gboolean
-eit_hub_monitor_send (EitHubMonitor *self,
+eit_hub_watch_send (EitHubWatch *self,
                       const char    *json)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), FALSE);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
   /* sent_cb() counts and logs it, as it does any other sender's. */
@@ -699,10 +699,10 @@ eit_hub_monitor_send (EitHubMonitor *self,
 }
 
 void
-eit_hub_monitor_set_token (EitHubMonitor *self,
+eit_hub_watch_set_token (EitHubWatch *self,
                            const char    *token)
 {
-  g_return_if_fail (EIT_IS_HUB_MONITOR (self));
+  g_return_if_fail (EIT_IS_HUB_WATCH (self));
 
   g_object_set (self->connection, "token", token, NULL);
   set_token_state (self, token != NULL ? EIT_TOKEN_STATE_READY : EIT_TOKEN_STATE_MISSING, NULL);
@@ -714,15 +714,15 @@ eit_hub_monitor_set_token (EitHubMonitor *self,
 }
 
 EitTokenState
-eit_hub_monitor_get_token_state (EitHubMonitor *self)
+eit_hub_watch_get_token_state (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), EIT_TOKEN_STATE_NONE);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), EIT_TOKEN_STATE_NONE);
   return self->token_state;
 }
 
 const char *
-eit_hub_monitor_get_token_error (EitHubMonitor *self)
+eit_hub_watch_get_token_error (EitHubWatch *self)
 {
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (self), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (self), NULL);
   return self->token_error;
 }

@@ -21,7 +21,7 @@ struct _EitComposer
   GtkButton     *send_button;
   GtkTextTag    *error_tag;
 
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
   char          *status;
   gssize         error_offset;
   gboolean       has_error;
@@ -177,13 +177,13 @@ send_action (GtkWidget  *widget,
   if (!validate (self, text))
     return;
 
-  if (self->monitor == NULL ||
-      !eit_connection_is_connected (eit_hub_monitor_get_connection (self->monitor)))
+  if (self->watch == NULL ||
+      !eit_connection_is_connected (eit_hub_watch_get_connection (self->watch)))
     {
       set_status (self, _("Not sent: the hub is not connected. Connect, then send again."), TRUE);
       return;
     }
-  if (!eit_hub_monitor_send (self->monitor, trimmed))
+  if (!eit_hub_watch_send (self->watch, trimmed))
     {
       set_status (self, _("Not sent: the send queue is full or the message is too large. "
                           "Wait for the queue to drain, then send again."), TRUE);
@@ -232,7 +232,7 @@ eit_composer_dispose (GObject *object)
 {
   EitComposer *self = EIT_COMPOSER (object);
 
-  g_clear_object (&self->monitor);
+  g_clear_object (&self->watch);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_COMPOSER);
   eit_widget_unparent_children (GTK_WIDGET (self));
 
@@ -288,12 +288,12 @@ eit_composer_init (EitComposer *self)
 }
 
 void
-eit_composer_set_monitor (EitComposer   *self,
-                          EitHubMonitor *monitor)
+eit_composer_set_watch (EitComposer   *self,
+                          EitHubWatch *watch)
 {
   g_return_if_fail (EIT_IS_COMPOSER (self));
 
-  if (g_set_object (&self->monitor, monitor))
+  if (g_set_object (&self->watch, watch))
     set_status (self, NULL, FALSE);
 }
 

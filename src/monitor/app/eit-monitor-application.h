@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The application: settings, the hub store and one EitHubMonitor per hub;
+/* The application: settings, the hub store and one EitHubWatch per hub;
  * the embedded demo hub when no hub is configured (and "demo-hub" is on);
  * desktop notifications when a connection is lost; app actions (quit,
  * about, preferences, shortcuts, remove-hub, show-hub). */
@@ -7,7 +7,7 @@
 
 #include <adwaita.h>
 #include "eit-demo-hub.h"
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 #include "eit-hub-store.h"
 
 G_BEGIN_DECLS
@@ -20,13 +20,13 @@ EitMonitorApplication *eit_monitor_application_new         (const char        *a
                                                             GApplicationFlags  flags);
 GSettings             *eit_monitor_application_get_settings (EitMonitorApplication *self);
 EitHubStore           *eit_monitor_application_get_store    (EitMonitorApplication *self);
-EitHubMonitor         *eit_monitor_application_get_monitor  (EitMonitorApplication *self,
+EitHubWatch         *eit_monitor_application_get_watch  (EitMonitorApplication *self,
                                                              EitHubConfig          *config);
 /* NULL when the demo hub is not running in this session. */
 EitDemoHub            *eit_monitor_application_get_demo_hub (EitMonitorApplication *self);
 /* Why the demo hub could not start, or NULL. */
 const char            *eit_monitor_application_get_demo_error (EitMonitorApplication *self);
-/* Removes the hub, its settings and its token; its monitor goes away. */
+/* Removes the hub, its settings and its token; its watch goes away. */
 void                   eit_monitor_application_remove_hub   (EitMonitorApplication *self,
                                                              EitHubConfig          *config);
 /* The notifications sent so far (for tests): their ids. */

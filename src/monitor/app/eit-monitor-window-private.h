@@ -30,7 +30,7 @@ struct _EitMonitorWindow
   GSettings             *settings;
   EitHubStore           *store;
   EitHubConfig          *config;    /* selected */
-  EitHubMonitor         *monitor;   /* selected */
+  EitHubWatch         *watch;   /* selected */
   gulong                 metrics_handler;
   gulong                 name_handler;
   gulong                 store_handler;

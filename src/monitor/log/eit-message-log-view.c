@@ -122,7 +122,7 @@ struct _EitMessageLogView
   gboolean            compact_columns;
   gboolean            allocating;      /* size_allocate() at work */
 
-  EitHubMonitor      *monitor;
+  EitHubWatch      *watch;
   EitMessageLog      *log;
   gulong              pending_handler;
   gulong              type_handler;
@@ -148,7 +148,7 @@ struct _EitMessageLogView
 
 G_DEFINE_FINAL_TYPE (EitMessageLogView, eit_message_log_view, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_MONITOR, PROP_PAUSED, PROP_DIRECTION, PROP_TYPE, PROP_SEARCH, N_PROPS };
+enum { PROP_0, PROP_WATCH, PROP_PAUSED, PROP_DIRECTION, PROP_TYPE, PROP_SEARCH, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static gboolean
@@ -1059,7 +1059,7 @@ eit_message_log_view_dispose (GObject *object)
 {
   EitMessageLogView *self = EIT_MESSAGE_LOG_VIEW (object);
 
-  eit_message_log_view_set_monitor (self, NULL);
+  eit_message_log_view_set_watch (self, NULL);
   if (self->tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
@@ -1102,7 +1102,7 @@ eit_message_log_view_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_MONITOR: g_value_set_object (value, self->monitor); break;
+    case PROP_WATCH: g_value_set_object (value, self->watch); break;
     case PROP_PAUSED: g_value_set_boolean (value, self->paused); break;
     case PROP_DIRECTION: g_value_set_string (value, self->direction); break;
     case PROP_TYPE: g_value_set_string (value, self->type); break;
@@ -1121,7 +1121,7 @@ eit_message_log_view_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_MONITOR: eit_message_log_view_set_monitor (self, g_value_get_object (value)); break;
+    case PROP_WATCH: eit_message_log_view_set_watch (self, g_value_get_object (value)); break;
     case PROP_PAUSED: set_paused (self, g_value_get_boolean (value)); break;
     case PROP_DIRECTION: set_direction (self, g_value_get_string (value)); break;
     case PROP_TYPE: set_type (self, g_value_get_string (value)); break;
@@ -1147,8 +1147,8 @@ eit_message_log_view_class_init (EitMessageLogViewClass *klass)
   widget_class->measure = eit_message_log_view_measure;
   widget_class->size_allocate = eit_message_log_view_size_allocate;
 
-  properties[PROP_MONITOR] =
-    g_param_spec_object ("monitor", NULL, NULL, EIT_TYPE_HUB_MONITOR, rw);
+  properties[PROP_WATCH] =
+    g_param_spec_object ("watch", NULL, NULL, EIT_TYPE_HUB_WATCH, rw);
   properties[PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, rw);
   properties[PROP_DIRECTION] = g_param_spec_string ("direction", NULL, NULL, "all", rw);
   properties[PROP_TYPE] = g_param_spec_string ("type", NULL, NULL, "", rw);
@@ -1248,13 +1248,13 @@ eit_message_log_view_init (EitMessageLogView *self)
 }
 
 void
-eit_message_log_view_set_monitor (EitMessageLogView *self,
-                                  EitHubMonitor     *monitor)
+eit_message_log_view_set_watch (EitMessageLogView *self,
+                                  EitHubWatch     *watch)
 {
   g_return_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self));
-  g_return_if_fail (monitor == NULL || EIT_IS_HUB_MONITOR (monitor));
+  g_return_if_fail (watch == NULL || EIT_IS_HUB_WATCH (watch));
 
-  if (self->monitor == monitor)
+  if (self->watch == watch)
     return;
 
   if (self->log != NULL)
@@ -1266,22 +1266,22 @@ eit_message_log_view_set_monitor (EitMessageLogView *self,
       g_clear_object (&self->selected_entry);
       g_clear_object (&self->log);
     }
-  if (self->monitor != NULL)
+  if (self->watch != NULL)
     {
-      g_clear_signal_handler (&self->metrics_handler, self->monitor);
-      g_clear_object (&self->monitor);
+      g_clear_signal_handler (&self->metrics_handler, self->watch);
+      g_clear_object (&self->watch);
     }
 
-  if (monitor != NULL)
+  if (watch != NULL)
     {
-      self->monitor = g_object_ref (monitor);
-      self->log = g_object_ref (eit_hub_monitor_get_log (monitor));
+      self->watch = g_object_ref (watch);
+      self->log = g_object_ref (eit_hub_watch_get_log (watch));
       eit_message_log_set_paused (self->log, self->paused || self->scrolled_away);
       self->pending_handler = g_signal_connect_swapped (self->log, "pending",
                                                         G_CALLBACK (pending_cb), self);
       self->type_handler = g_signal_connect (self->log, "type-added",
                                              G_CALLBACK (type_added_cb), self);
-      self->metrics_handler = g_signal_connect_swapped (monitor, "metrics-changed",
+      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
                                                         G_CALLBACK (metrics_changed_cb), self);
     }
 
@@ -1296,14 +1296,14 @@ eit_message_log_view_set_monitor (EitMessageLogView *self,
   if (self->log != NULL && eit_message_log_get_n_pending (self->log) > 0)
     pending_cb (self);
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MONITOR]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WATCH]);
 }
 
-EitHubMonitor *
-eit_message_log_view_get_monitor (EitMessageLogView *self)
+EitHubWatch *
+eit_message_log_view_get_watch (EitMessageLogView *self)
 {
   g_return_val_if_fail (EIT_IS_MESSAGE_LOG_VIEW (self), NULL);
-  return self->monitor;
+  return self->watch;
 }
 
 GListModel *

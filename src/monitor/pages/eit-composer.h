@@ -6,15 +6,15 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
 #define EIT_TYPE_COMPOSER (eit_composer_get_type ())
 G_DECLARE_FINAL_TYPE (EitComposer, eit_composer, EIT, COMPOSER, GtkWidget)
 
-void           eit_composer_set_monitor     (EitComposer   *self,
-                                             EitHubMonitor *monitor);
+void           eit_composer_set_watch     (EitComposer   *self,
+                                             EitHubWatch *watch);
 void           eit_composer_set_text        (EitComposer   *self,
                                              const char    *text);
 char          *eit_composer_dup_text        (EitComposer   *self);

@@ -28,7 +28,7 @@ EitMonitorBench *eit_monitor_bench_new   (const EitBenchOptions *options);
 void             eit_monitor_bench_start (EitMonitorBench  *self,
                                           EitMonitorWindow *window,
                                           EitHubServer     *server,
-                                          EitHubMonitor    *monitor);
+                                          EitHubWatch    *watch);
 /* TRUE when every target held (stalls, memory, throughput). */
 gboolean         eit_monitor_bench_passed (EitMonitorBench *self);
 

@@ -42,7 +42,7 @@ typedef enum {
   EIT_TOKEN_STATE_ERROR,         /* the keyring failed: see token-error */
 } EitTokenState;
 
-/* The latest reading of every metric; strings owned by the monitor. */
+/* The latest reading of every metric; strings owned by the watch. */
 typedef struct {
   EitConnectionState state;
   EitProtocolMode    mode;
@@ -64,36 +64,36 @@ typedef struct {
   double             messages_in_rate, messages_out_rate, bytes_in_rate, bytes_out_rate;
 } EitHubMetrics;
 
-#define EIT_TYPE_HUB_MONITOR (eit_hub_monitor_get_type ())
-G_DECLARE_FINAL_TYPE (EitHubMonitor, eit_hub_monitor, EIT, HUB_MONITOR, GObject)
+#define EIT_TYPE_HUB_WATCH (eit_hub_watch_get_type ())
+G_DECLARE_FINAL_TYPE (EitHubWatch, eit_hub_watch, EIT, HUB_WATCH, GObject)
 
 /* token: the demo hub's; NULL to look it up in the keyring (configured hubs). */
-EitHubMonitor       *eit_hub_monitor_new            (EitHubConfig *config,
+EitHubWatch       *eit_hub_watch_new            (EitHubConfig *config,
                                                      const char   *token);
-EitHubConfig        *eit_hub_monitor_get_config     (EitHubMonitor *self);
-EitConnection       *eit_hub_monitor_get_connection (EitHubMonitor *self);
-EitSampleSeries     *eit_hub_monitor_get_series     (EitHubMonitor *self);
-EitStateTimeline    *eit_hub_monitor_get_timeline   (EitHubMonitor *self);
-EitMessageLog       *eit_hub_monitor_get_log        (EitHubMonitor *self);
-const EitHubMetrics *eit_hub_monitor_get_metrics    (EitHubMonitor *self);
+EitHubConfig        *eit_hub_watch_get_config     (EitHubWatch *self);
+EitConnection       *eit_hub_watch_get_connection (EitHubWatch *self);
+EitSampleSeries     *eit_hub_watch_get_series     (EitHubWatch *self);
+EitStateTimeline    *eit_hub_watch_get_timeline   (EitHubWatch *self);
+EitMessageLog       *eit_hub_watch_get_log        (EitHubWatch *self);
+const EitHubMetrics *eit_hub_watch_get_metrics    (EitHubWatch *self);
 
 /* Connects once the token is known (it may still be in the keyring). */
-void                 eit_hub_monitor_connect        (EitHubMonitor *self);
-void                 eit_hub_monitor_disconnect     (EitHubMonitor *self);
-void                 eit_hub_monitor_cycle_now      (EitHubMonitor *self);
+void                 eit_hub_watch_connect        (EitHubWatch *self);
+void                 eit_hub_watch_disconnect     (EitHubWatch *self);
+void                 eit_hub_watch_cycle_now      (EitHubWatch *self);
 /* Sends one message. It is logged as outgoing like every message the
  * connection accepts, whoever sends it. FALSE when not connected, when the
  * text is not valid JSON or the send queue is full. */
-gboolean             eit_hub_monitor_send           (EitHubMonitor *self,
+gboolean             eit_hub_watch_send           (EitHubWatch *self,
                                                      const char    *json);
 /* A token the user just typed (saved to the keyring by the editor). */
-void                 eit_hub_monitor_set_token      (EitHubMonitor *self,
+void                 eit_hub_watch_set_token      (EitHubWatch *self,
                                                      const char    *token);
-EitTokenState        eit_hub_monitor_get_token_state (EitHubMonitor *self);
-const char          *eit_hub_monitor_get_token_error (EitHubMonitor *self);
+EitTokenState        eit_hub_watch_get_token_state (EitHubWatch *self);
+const char          *eit_hub_watch_get_token_error (EitHubWatch *self);
 /* Reads every metric now and emits "metrics-changed" (the timer does this
  * every sample-interval). */
-void                 eit_hub_monitor_sample         (EitHubMonitor *self);
+void                 eit_hub_watch_sample         (EitHubWatch *self);
 
 const char          *eit_metric_get_name            (EitMetric metric);
 

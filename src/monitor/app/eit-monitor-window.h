@@ -21,7 +21,7 @@ EitMonitorWindow  *eit_monitor_window_new                 (EitMonitorApplication
 void               eit_monitor_window_select_hub          (EitMonitorWindow *self,
                                                            EitHubConfig     *config);
 EitHubConfig      *eit_monitor_window_get_selected_config (EitMonitorWindow *self);
-EitHubMonitor     *eit_monitor_window_get_selected_monitor (EitMonitorWindow *self);
+EitHubWatch     *eit_monitor_window_get_selected_watch (EitMonitorWindow *self);
 EitConnectionPage *eit_monitor_window_get_connection_page (EitMonitorWindow *self);
 EitTrafficPage    *eit_monitor_window_get_traffic_page    (EitMonitorWindow *self);
 EitBackoffPage    *eit_monitor_window_get_backoff_page    (EitMonitorWindow *self);

@@ -249,7 +249,7 @@ add_log (JsonBuilder *builder,
 }
 
 static char *
-export_json (EitHubMonitor *monitor,
+export_json (EitHubWatch *watch,
              gsize         *length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -261,11 +261,11 @@ export_json (EitHubMonitor *monitor,
   add_string (builder, "format", "eithub-monitor-export");
   add_int (builder, "version", 1);
   add_string (builder, "exported_at", now);
-  add_hub (builder, eit_hub_monitor_get_config (monitor));
-  add_metrics (builder, eit_hub_monitor_get_metrics (monitor));
-  add_timeline (builder, eit_hub_monitor_get_timeline (monitor), eit_hub_monitor_get_series (monitor));
-  add_samples (builder, eit_hub_monitor_get_series (monitor));
-  add_log (builder, eit_message_log_get_model (eit_hub_monitor_get_log (monitor)));
+  add_hub (builder, eit_hub_watch_get_config (watch));
+  add_metrics (builder, eit_hub_watch_get_metrics (watch));
+  add_timeline (builder, eit_hub_watch_get_timeline (watch), eit_hub_watch_get_series (watch));
+  add_samples (builder, eit_hub_watch_get_series (watch));
+  add_log (builder, eit_message_log_get_model (eit_hub_watch_get_log (watch)));
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -296,10 +296,10 @@ csv_field (GString    *out,
 }
 
 static char *
-export_metrics_csv (EitHubMonitor *monitor,
+export_metrics_csv (EitHubWatch *watch,
                     gsize         *length)
 {
-  EitSampleSeries *series = eit_hub_monitor_get_series (monitor);
+  EitSampleSeries *series = eit_hub_watch_get_series (watch);
   guint n_columns = eit_sample_series_get_n_columns (series);
   GString *out = g_string_new ("time");
 
@@ -333,10 +333,10 @@ export_metrics_csv (EitHubMonitor *monitor,
 }
 
 static char *
-export_log_csv (EitHubMonitor *monitor,
+export_log_csv (EitHubWatch *watch,
                 gsize         *length)
 {
-  GListModel *model = eit_message_log_get_model (eit_hub_monitor_get_log (monitor));
+  GListModel *model = eit_message_log_get_model (eit_hub_watch_get_log (watch));
   guint n = g_list_model_get_n_items (model);
   GString *out = g_string_new ("time,direction,type,size,truncated,message\r\n");
 
@@ -359,29 +359,29 @@ export_log_csv (EitHubMonitor *monitor,
 }
 
 char *
-eit_hub_export_to_data (EitHubMonitor   *monitor,
+eit_hub_export_to_data (EitHubWatch   *watch,
                         EitExportFormat  format,
                         gsize           *length)
 {
   gsize len = 0;
   char *data;
 
-  g_return_val_if_fail (EIT_IS_HUB_MONITOR (monitor), NULL);
+  g_return_val_if_fail (EIT_IS_HUB_WATCH (watch), NULL);
 
   /* Whatever arrived since the last frame belongs in the export too. */
-  eit_message_log_flush (eit_hub_monitor_get_log (monitor));
+  eit_message_log_flush (eit_hub_watch_get_log (watch));
 
   switch (format)
     {
     case EIT_EXPORT_METRICS_CSV:
-      data = export_metrics_csv (monitor, &len);
+      data = export_metrics_csv (watch, &len);
       break;
     case EIT_EXPORT_LOG_CSV:
-      data = export_log_csv (monitor, &len);
+      data = export_log_csv (watch, &len);
       break;
     case EIT_EXPORT_JSON:
     default:
-      data = export_json (monitor, &len);
+      data = export_json (watch, &len);
       break;
     }
 
@@ -391,13 +391,13 @@ eit_hub_export_to_data (EitHubMonitor   *monitor,
 }
 
 gboolean
-eit_hub_export (EitHubMonitor    *monitor,
+eit_hub_export (EitHubWatch    *watch,
                 EitExportFormat   format,
                 GFile            *file,
                 GError          **error)
 {
   gsize length = 0;
-  g_autofree char *data = eit_hub_export_to_data (monitor, format, &length);
+  g_autofree char *data = eit_hub_export_to_data (watch, format, &length);
 
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 

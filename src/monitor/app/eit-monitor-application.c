@@ -18,7 +18,7 @@ struct _EitMonitorApplication
 
   GSettings       *settings;
   EitHubStore     *store;
-  GHashTable      *monitors;    /* EitHubConfig → EitHubMonitor */
+  GHashTable      *watches;    /* EitHubConfig → EitHubWatch */
   GHashTable      *notified;    /* hub ids with a notification out */
   gulong           store_handler;
   gulong           color_scheme_handler;
@@ -39,7 +39,7 @@ struct _EitMonitorApplication
 
 G_DEFINE_FINAL_TYPE (EitMonitorApplication, eit_monitor_application, ADW_TYPE_APPLICATION)
 
-static void sync_monitors (EitMonitorApplication *self);
+static void sync_watches (EitMonitorApplication *self);
 
 static void
 apply_color_scheme (EitMonitorApplication *self)
@@ -61,11 +61,11 @@ apply_log_limit (EitMonitorApplication *self)
 {
   guint limit = g_settings_get_uint (self->settings, "log-limit");
   GHashTableIter iter;
-  gpointer monitor;
+  gpointer watch;
 
-  g_hash_table_iter_init (&iter, self->monitors);
-  while (g_hash_table_iter_next (&iter, NULL, &monitor))
-    g_object_set (monitor, "log-limit", limit, NULL);
+  g_hash_table_iter_init (&iter, self->watches);
+  while (g_hash_table_iter_next (&iter, NULL, &watch))
+    g_object_set (watch, "log-limit", limit, NULL);
 }
 
 static GtkWindow *
@@ -78,12 +78,12 @@ get_main_window (EitMonitorApplication *self)
 }
 
 static void
-connection_lost_cb (EitHubMonitor         *monitor,
+connection_lost_cb (EitHubWatch         *watch,
                     const char            *reason,
                     EitMonitorApplication *self)
 {
-  EitHubConfig *config = eit_hub_monitor_get_config (monitor);
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (monitor);
+  EitHubConfig *config = eit_hub_watch_get_config (watch);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (watch);
   g_autoptr(GNotification) notification = NULL;
   g_autofree char *name = NULL;
   g_autofree char *title = NULL;
@@ -119,13 +119,13 @@ connection_lost_cb (EitHubMonitor         *monitor,
 }
 
 static void
-monitor_metrics_cb (EitHubMonitor         *monitor,
+watch_metrics_cb (EitHubWatch         *watch,
                     EitMonitorApplication *self)
 {
-  const char *hub_id = eit_hub_config_get_id (eit_hub_monitor_get_config (monitor));
+  const char *hub_id = eit_hub_config_get_id (eit_hub_watch_get_config (watch));
 
   /* A notification about a loss is stale once the hub is back. */
-  if (eit_hub_monitor_get_metrics (monitor)->state == EIT_CONNECTION_STATE_CONNECTED &&
+  if (eit_hub_watch_get_metrics (watch)->state == EIT_CONNECTION_STATE_CONNECTED &&
       g_hash_table_remove (self->notified, hub_id))
     {
       g_autofree char *id = g_strconcat ("hub-", hub_id, NULL);
@@ -134,40 +134,40 @@ monitor_metrics_cb (EitHubMonitor         *monitor,
 }
 
 static void
-drop_monitor (gpointer data)
+drop_watch (gpointer data)
 {
-  EitHubMonitor *monitor = data;
+  EitHubWatch *watch = data;
 
-  g_signal_handlers_disconnect_matched (monitor, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+  g_signal_handlers_disconnect_matched (watch, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
                                         connection_lost_cb, NULL);
-  g_signal_handlers_disconnect_matched (monitor, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
-                                        monitor_metrics_cb, NULL);
-  eit_hub_monitor_disconnect (monitor);
-  g_object_unref (monitor);
+  g_signal_handlers_disconnect_matched (watch, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        watch_metrics_cb, NULL);
+  eit_hub_watch_disconnect (watch);
+  g_object_unref (watch);
 }
 
-static EitHubMonitor *
-create_monitor (EitMonitorApplication *self,
+static EitHubWatch *
+create_watch (EitMonitorApplication *self,
                 EitHubConfig          *config)
 {
   gboolean demo = eit_hub_config_is_demo (config);
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
 
-  monitor = eit_hub_monitor_new (config, demo && self->demo != NULL
+  watch = eit_hub_watch_new (config, demo && self->demo != NULL
                                          ? eit_demo_hub_get_token (self->demo) : NULL);
-  g_object_set (monitor, "log-limit", g_settings_get_uint (self->settings, "log-limit"), NULL);
-  g_signal_connect_object (monitor, "connection-lost", G_CALLBACK (connection_lost_cb), self, 0);
-  g_signal_connect_object (monitor, "metrics-changed", G_CALLBACK (monitor_metrics_cb), self, 0);
+  g_object_set (watch, "log-limit", g_settings_get_uint (self->settings, "log-limit"), NULL);
+  g_signal_connect_object (watch, "connection-lost", G_CALLBACK (connection_lost_cb), self, 0);
+  g_signal_connect_object (watch, "metrics-changed", G_CALLBACK (watch_metrics_cb), self, 0);
 
   if (demo && self->demo != NULL)
-    eit_demo_hub_drive (self->demo, eit_hub_monitor_get_connection (monitor));
+    eit_demo_hub_drive (self->demo, eit_hub_watch_get_connection (watch));
   if (eit_hub_config_get_auto_connect (config))
-    eit_hub_monitor_connect (monitor);
-  return monitor;
+    eit_hub_watch_connect (watch);
+  return watch;
 }
 
 static void
-sync_monitors (EitMonitorApplication *self)
+sync_watches (EitMonitorApplication *self)
 {
   GListModel *model = G_LIST_MODEL (self->store);
   guint n = g_list_model_get_n_items (model);
@@ -175,7 +175,7 @@ sync_monitors (EitMonitorApplication *self)
   GHashTableIter iter;
   gpointer key;
 
-  g_hash_table_iter_init (&iter, self->monitors);
+  g_hash_table_iter_init (&iter, self->watches);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       gboolean found = FALSE;
@@ -189,21 +189,21 @@ sync_monitors (EitMonitorApplication *self)
         g_ptr_array_add (gone, key);
     }
   for (guint i = 0; i < gone->len; i++)
-    g_hash_table_remove (self->monitors, g_ptr_array_index (gone, i));
+    g_hash_table_remove (self->watches, g_ptr_array_index (gone, i));
 
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(EitHubConfig) config = g_list_model_get_item (model, i);
 
-      if (!g_hash_table_contains (self->monitors, config))
-        g_hash_table_insert (self->monitors, g_object_ref (config), create_monitor (self, config));
+      if (!g_hash_table_contains (self->watches, config))
+        g_hash_table_insert (self->watches, g_object_ref (config), create_watch (self, config));
     }
 }
 
 static void
 store_changed_cb (EitMonitorApplication *self)
 {
-  sync_monitors (self);
+  sync_watches (self);
 }
 
 /* The demo hub gets a new address, certificate and token each time it
@@ -211,16 +211,16 @@ store_changed_cb (EitMonitorApplication *self)
 static void
 demo_url_cb (EitMonitorApplication *self)
 {
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
 
   if (self->demo_config == NULL || eit_demo_hub_get_url (self->demo) == NULL)
     return;
 
-  monitor = g_hash_table_lookup (self->monitors, self->demo_config);
-  if (monitor != NULL)
+  watch = g_hash_table_lookup (self->watches, self->demo_config);
+  if (watch != NULL)
     {
-      eit_demo_hub_drive (self->demo, eit_hub_monitor_get_connection (monitor));
-      eit_hub_monitor_set_token (monitor, eit_demo_hub_get_token (self->demo));
+      eit_demo_hub_drive (self->demo, eit_hub_watch_get_connection (watch));
+      eit_hub_watch_set_token (watch, eit_demo_hub_get_token (self->demo));
     }
   g_object_set (self->demo_config,
                 "url", eit_demo_hub_get_url (self->demo),
@@ -409,7 +409,7 @@ eit_monitor_application_startup (GApplication *application)
   self->store = eit_hub_store_new (self->settings);
   self->store_handler = g_signal_connect_swapped (self->store, "items-changed",
                                                   G_CALLBACK (store_changed_cb), self);
-  sync_monitors (self);
+  sync_watches (self);
 
   if (self->bench ||
       (eit_hub_store_get_n_configured (self->store) == 0 &&
@@ -433,13 +433,13 @@ eit_monitor_application_activate (GApplication *application)
       window = GTK_WINDOW (eit_monitor_window_new (self));
       if (self->bench && self->demo != NULL)
         {
-          EitHubMonitor *monitor = g_hash_table_lookup (self->monitors, self->demo_config);
+          EitHubWatch *watch = g_hash_table_lookup (self->watches, self->demo_config);
 
           /* The demo cycles its connection every 20-30 s to show cycling; a
            * load measurement uses the production interval (10-15 min)
            * unless asked to keep the demo's. */
           if (!self->bench_options.demo_cycles)
-            g_object_set (eit_hub_monitor_get_connection (monitor),
+            g_object_set (eit_hub_watch_get_connection (watch),
                           "cycle-interval-min", EIT_DEFAULT_CYCLE_INTERVAL_MIN_MS,
                           "cycle-interval-max", EIT_DEFAULT_CYCLE_INTERVAL_MAX_MS,
                           NULL);
@@ -450,7 +450,7 @@ eit_monitor_application_activate (GApplication *application)
           self->bench_runner = eit_monitor_bench_new (&self->bench_options);
           g_signal_connect (self->bench_runner, "finished", G_CALLBACK (bench_finished_cb), self);
           eit_monitor_bench_start (self->bench_runner, EIT_MONITOR_WINDOW (window),
-                                   eit_demo_hub_get_server (self->demo), monitor);
+                                   eit_demo_hub_get_server (self->demo), watch);
         }
     }
   gtk_window_present (window);
@@ -467,7 +467,7 @@ eit_monitor_application_shutdown (GApplication *application)
       g_clear_signal_handler (&self->store_handler, self->store);
       stop_demo (self);
     }
-  g_hash_table_remove_all (self->monitors);
+  g_hash_table_remove_all (self->watches);
   if (self->settings != NULL)
     {
       g_clear_signal_handler (&self->color_scheme_handler, self->settings);
@@ -527,8 +527,8 @@ eit_monitor_application_dispose (GObject *object)
       g_clear_signal_handler (&self->store_handler, self->store);
       stop_demo (self);
     }
-  if (self->monitors != NULL)
-    g_hash_table_remove_all (self->monitors);
+  if (self->watches != NULL)
+    g_hash_table_remove_all (self->watches);
   if (self->settings != NULL)
     {
       g_clear_signal_handler (&self->color_scheme_handler, self->settings);
@@ -545,7 +545,7 @@ eit_monitor_application_finalize (GObject *object)
 {
   EitMonitorApplication *self = EIT_MONITOR_APPLICATION (object);
 
-  g_clear_pointer (&self->monitors, g_hash_table_unref);
+  g_clear_pointer (&self->watches, g_hash_table_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_free (self->demo_error);
   g_free (self->bench_options.json_out);
@@ -594,7 +594,7 @@ eit_monitor_application_init (EitMonitorApplication *self)
     { NULL }
   };
 
-  self->monitors = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, drop_monitor);
+  self->watches = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, drop_watch);
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->bench_options.rate = 20000;
   self->bench_options.seconds = 60;
@@ -628,12 +628,12 @@ eit_monitor_application_get_store (EitMonitorApplication *self)
   return self->store;
 }
 
-EitHubMonitor *
-eit_monitor_application_get_monitor (EitMonitorApplication *self,
+EitHubWatch *
+eit_monitor_application_get_watch (EitMonitorApplication *self,
                                      EitHubConfig          *config)
 {
   g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (self), NULL);
-  return config != NULL ? g_hash_table_lookup (self->monitors, config) : NULL;
+  return config != NULL ? g_hash_table_lookup (self->watches, config) : NULL;
 }
 
 EitDemoHub *

@@ -13,16 +13,16 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
 #define EIT_TYPE_MESSAGE_LOG_VIEW (eit_message_log_view_get_type ())
 G_DECLARE_FINAL_TYPE (EitMessageLogView, eit_message_log_view, EIT, MESSAGE_LOG_VIEW, GtkWidget)
 
-void           eit_message_log_view_set_monitor   (EitMessageLogView *self,
-                                                   EitHubMonitor     *monitor);
-EitHubMonitor *eit_message_log_view_get_monitor   (EitMessageLogView *self);
+void           eit_message_log_view_set_watch   (EitMessageLogView *self,
+                                                   EitHubWatch     *watch);
+EitHubWatch *eit_message_log_view_get_watch   (EitMessageLogView *self);
 /* What the column view shows: the log after the filters, as row slots
  * (EitLogSlot); eit_message_log_view_dup_entry() gives a row's message. */
 GListModel    *eit_message_log_view_get_model     (EitMessageLogView *self);
@@ -38,7 +38,7 @@ void           eit_message_log_view_select        (EitMessageLogView *self,
 char          *eit_message_log_view_dup_detail    (EitMessageLogView *self);
 void           eit_message_log_view_focus_search  (EitMessageLogView *self);
 
-/* Properties: monitor, paused (gboolean), direction (string), type (string),
+/* Properties: watch, paused (gboolean), direction (string), type (string),
  * search (string). */
 
 G_END_DECLS

@@ -26,7 +26,7 @@ struct _EitMonitorBench
   EitBenchOptions   options;
   EitMonitorWindow *window;
   EitHubServer     *server;
-  EitHubMonitor    *monitor;
+  EitHubWatch    *watch;
   GdkFrameClock    *clock;
   gulong            before_handler;
   gulong            update_handler;
@@ -297,7 +297,7 @@ report (EitMonitorBench *self)
   double seconds = (self->measure_end - self->measure_start) / 1e6;
   double in_rate = seconds > 0 ? (self->in_end - self->in_start) / seconds : 0;
   double sent_rate = seconds > 0 ? (self->sent_end - self->sent_start) / seconds : 0;
-  EitMessageLog *log = eit_hub_monitor_get_log (self->monitor);
+  EitMessageLog *log = eit_hub_watch_get_log (self->watch);
   GString *out = g_string_new (NULL);
   double growth = self->rss_end - self->rss_start;
   gboolean rate_ok = in_rate >= 0.95 * self->options.rate;
@@ -326,7 +326,7 @@ report (EitMonitorBench *self)
   g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT " (%.0f msg/s)%s", self->in_end - self->in_start,
               in_rate, rate_ok ? "" : "  << below 95% of target");
   print_row (out, "received by the monitor", buf);
-  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, eit_hub_monitor_get_metrics (self->monitor)->messages_in);
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, eit_hub_watch_get_metrics (self->watch)->messages_in);
   print_row (out, "received in total (incl. warm-up)", buf);
   g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, self->refused);
   print_row (out, "refused by the hub's send queue", buf);
@@ -405,7 +405,7 @@ report (EitMonitorBench *self)
       NUM ("main_thread_cpu_percent", seconds > 0 ? 100.0 * (self->cpu_end - self->cpu_start) / 1e6 / seconds : 0);
       NUM ("rss_start_mb", self->rss_start / 1048576.0);
       NUM ("rss_end_mb", self->rss_end / 1048576.0);
-      NUM ("messages_total", (double) eit_hub_monitor_get_metrics (self->monitor)->messages_in);
+      NUM ("messages_total", (double) eit_hub_watch_get_metrics (self->watch)->messages_in);
 #undef NUM
       json_builder_set_member_name (b, "passed");
       json_builder_add_boolean_value (b, self->passed);
@@ -451,13 +451,13 @@ static gboolean
 phase_cb (gpointer user_data)
 {
   EitMonitorBench *self = user_data;
-  const EitHubMetrics *m = eit_hub_monitor_get_metrics (self->monitor);
+  const EitHubMetrics *m = eit_hub_watch_get_metrics (self->watch);
 
   self->phase_id = 0;
   switch (self->phase)
     {
     case PHASE_CONNECTING:
-      if (!eit_connection_is_connected (eit_hub_monitor_get_connection (self->monitor)))
+      if (!eit_connection_is_connected (eit_hub_watch_get_connection (self->watch)))
         {
           next_phase (self, PHASE_CONNECTING, 100);
           break;
@@ -517,11 +517,11 @@ eit_monitor_bench_dispose (GObject *object)
   EitMonitorBench *self = EIT_MONITOR_BENCH (object);
 
   stop_sources (self);
-  if (self->monitor != NULL)
-    g_clear_signal_handler (&self->transition_handler, eit_hub_monitor_get_connection (self->monitor));
+  if (self->watch != NULL)
+    g_clear_signal_handler (&self->transition_handler, eit_hub_watch_get_connection (self->watch));
   g_clear_object (&self->window);
   g_clear_object (&self->server);
-  g_clear_object (&self->monitor);
+  g_clear_object (&self->watch);
 
   G_OBJECT_CLASS (eit_monitor_bench_parent_class)->dispose (object);
 }
@@ -595,16 +595,16 @@ void
 eit_monitor_bench_start (EitMonitorBench  *self,
                          EitMonitorWindow *window,
                          EitHubServer     *server,
-                         EitHubMonitor    *monitor)
+                         EitHubWatch    *watch)
 {
   g_return_if_fail (EIT_IS_MONITOR_BENCH (self));
   g_return_if_fail (EIT_IS_HUB_SERVER (server));
-  g_return_if_fail (EIT_IS_HUB_MONITOR (monitor));
+  g_return_if_fail (EIT_IS_HUB_WATCH (watch));
 
   self->window = g_object_ref (window);
   self->server = g_object_ref (server);
-  self->monitor = g_object_ref (monitor);
-  self->transition_handler = g_signal_connect (eit_hub_monitor_get_connection (monitor), "transition",
+  self->watch = g_object_ref (watch);
+  self->transition_handler = g_signal_connect (eit_hub_watch_get_connection (watch), "transition",
                                                G_CALLBACK (transition_cb), self);
 
   self->probe_id = g_timeout_add_full (G_PRIORITY_HIGH, PROBE_INTERVAL_MS, probe_cb, self, NULL);

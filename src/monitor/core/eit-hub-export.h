@@ -5,7 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "eit-hub-monitor.h"
+#include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
@@ -21,10 +21,10 @@ const char *eit_export_format_to_string   (EitExportFormat  format);
 /* "json" or "csv" */
 const char *eit_export_format_get_extension (EitExportFormat format);
 
-char       *eit_hub_export_to_data        (EitHubMonitor   *monitor,
+char       *eit_hub_export_to_data        (EitHubWatch   *watch,
                                            EitExportFormat  format,
                                            gsize           *length);
-gboolean    eit_hub_export                (EitHubMonitor   *monitor,
+gboolean    eit_hub_export                (EitHubWatch   *watch,
                                            EitExportFormat  format,
                                            GFile           *file,
                                            GError         **error);

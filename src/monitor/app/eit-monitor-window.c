@@ -38,14 +38,14 @@ update_header (EitMonitorWindow *self)
   g_autofree char *name = NULL;
   const EitHubMetrics *m;
 
-  if (self->config == NULL || self->monitor == NULL)
+  if (self->config == NULL || self->watch == NULL)
     {
       adw_view_switcher_title_set_title (self->switcher_title, _("Eit Hub Monitor"));
       adw_view_switcher_title_set_subtitle (self->switcher_title, "");
       return;
     }
 
-  m = eit_hub_monitor_get_metrics (self->monitor);
+  m = eit_hub_watch_get_metrics (self->watch);
   name = eit_hub_config_dup_display_name (self->config);
   adw_view_switcher_title_set_title (self->switcher_title, name);
   if ((int) m->state != self->shown_state)
@@ -90,24 +90,24 @@ static void
 set_selected (EitMonitorWindow *self,
               EitHubConfig     *config)
 {
-  EitHubMonitor *monitor = NULL;
+  EitHubWatch *watch = NULL;
 
   if (self->config == config)
     return;
 
-  if (self->monitor != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->monitor);
+  if (self->watch != NULL)
+    g_clear_signal_handler (&self->metrics_handler, self->watch);
   if (self->config != NULL)
     g_clear_signal_handler (&self->name_handler, self->config);
-  g_clear_object (&self->monitor);
+  g_clear_object (&self->watch);
   g_set_object (&self->config, config);
 
   if (config != NULL)
-    monitor = eit_monitor_application_get_monitor (self->application, config);
-  if (monitor != NULL)
+    watch = eit_monitor_application_get_watch (self->application, config);
+  if (watch != NULL)
     {
-      self->monitor = g_object_ref (monitor);
-      self->metrics_handler = g_signal_connect_swapped (monitor, "metrics-changed",
+      self->watch = g_object_ref (watch);
+      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
                                                         G_CALLBACK (metrics_changed_cb), self);
       self->name_handler = g_signal_connect_swapped (config, "notify::name",
                                                      G_CALLBACK (update_header), self);
@@ -115,11 +115,11 @@ set_selected (EitMonitorWindow *self,
         g_settings_set_string (self->settings, "selected-hub", eit_hub_config_get_id (config));
     }
 
-  eit_connection_page_set_monitor (self->connection_page, self->monitor);
-  eit_traffic_page_set_monitor (self->traffic_page, self->monitor);
-  eit_backoff_page_set_monitor (self->backoff_page, self->monitor);
+  eit_connection_page_set_watch (self->connection_page, self->watch);
+  eit_traffic_page_set_watch (self->traffic_page, self->watch);
+  eit_backoff_page_set_watch (self->backoff_page, self->watch);
 
-  gtk_stack_set_visible_child_name (self->content_stack, self->monitor != NULL ? "hub" : "empty");
+  gtk_stack_set_visible_child_name (self->content_stack, self->watch != NULL ? "hub" : "empty");
   gtk_revealer_set_reveal_child (self->demo_revealer,
                                  config != NULL && eit_hub_config_is_demo (config));
   self->shown_state = -1;
@@ -165,7 +165,7 @@ create_row_cb (gpointer item,
   EitMonitorWindow *self = user_data;
   EitHubConfig *config = item;
 
-  return eit_hub_row_new (config, eit_monitor_application_get_monitor (self->application, config));
+  return eit_hub_row_new (config, eit_monitor_application_get_watch (self->application, config));
 }
 
 /* Keeps a hub selected whenever there is one. */
@@ -360,11 +360,11 @@ eit_monitor_window_get_selected_config (EitMonitorWindow *self)
   return self->config;
 }
 
-EitHubMonitor *
-eit_monitor_window_get_selected_monitor (EitMonitorWindow *self)
+EitHubWatch *
+eit_monitor_window_get_selected_watch (EitMonitorWindow *self)
 {
   g_return_val_if_fail (EIT_IS_MONITOR_WINDOW (self), NULL);
-  return self->monitor;
+  return self->watch;
 }
 
 EitConnectionPage *

@@ -53,7 +53,7 @@ struct _EitBackoffPage
   GtkLabel      *details[N_CARDS];
   GtkWidget     *card_widgets[N_CARDS];
 
-  EitHubMonitor *monitor;
+  EitHubWatch *watch;
   gulong         metrics_handler;
 };
 
@@ -111,7 +111,7 @@ update_cards (EitBackoffPage      *self,
   const EitFlowStats *f = &m->flow;
   guint64 credit_in = f->window_messages > f->inbound_pending ? f->window_messages - f->inbound_pending : 0;
   double wait_now = NAN;
-  EitSampleSeries *series = eit_hub_monitor_get_series (self->monitor);
+  EitSampleSeries *series = eit_hub_watch_get_series (self->watch);
   guint64 n_rows = eit_sample_series_get_n_rows (series);
   g_autofree char *bytes = NULL;
 
@@ -170,10 +170,10 @@ update (EitBackoffPage *self)
 {
   const EitHubMetrics *m;
 
-  if (self->monitor == NULL)
+  if (self->watch == NULL)
     return;
 
-  m = eit_hub_monitor_get_metrics (self->monitor);
+  m = eit_hub_watch_get_metrics (self->watch);
   if (m->mode == EIT_PROTOCOL_MODE_BASE)
     {
       adw_status_page_set_title (self->status_page, _("No Back-off Layer"));
@@ -260,7 +260,7 @@ eit_backoff_page_dispose (GObject *object)
 {
   EitBackoffPage *self = EIT_BACKOFF_PAGE (object);
 
-  eit_backoff_page_set_monitor (self, NULL);
+  eit_backoff_page_set_watch (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_BACKOFF_PAGE);
   eit_widget_unparent_children (GTK_WIDGET (self));
 
@@ -298,23 +298,23 @@ eit_backoff_page_init (EitBackoffPage *self)
 }
 
 void
-eit_backoff_page_set_monitor (EitBackoffPage *self,
-                              EitHubMonitor  *monitor)
+eit_backoff_page_set_watch (EitBackoffPage *self,
+                              EitHubWatch  *watch)
 {
   g_return_if_fail (EIT_IS_BACKOFF_PAGE (self));
 
-  if (self->monitor == monitor)
+  if (self->watch == watch)
     return;
 
-  if (self->monitor != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->monitor);
-  g_set_object (&self->monitor, monitor);
+  if (self->watch != NULL)
+    g_clear_signal_handler (&self->metrics_handler, self->watch);
+  g_set_object (&self->watch, watch);
 
   eit_chart_remove_all (self->rtt_chart);
   eit_chart_remove_all (self->credit_chart);
-  if (monitor != NULL)
+  if (watch != NULL)
     {
-      EitSampleSeries *series = eit_hub_monitor_get_series (monitor);
+      EitSampleSeries *series = eit_hub_watch_get_series (watch);
 
       add_line (self->rtt_chart, series, EIT_METRIC_RTT_LAST, _("Last"), "#3584e4");
       add_line (self->rtt_chart, series, EIT_METRIC_RTT_P50, _("p50"), "#26a269");
@@ -324,7 +324,7 @@ eit_backoff_page_set_monitor (EitBackoffPage *self,
       add_line (self->credit_chart, series, EIT_METRIC_IN_FLIGHT, _("In flight"), "#9141ac");
       add_line (self->credit_chart, series, EIT_METRIC_QUEUE_DEPTH, _("Queue"), "#e66100");
 
-      self->metrics_handler = g_signal_connect_swapped (monitor, "metrics-changed",
+      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
                                                         G_CALLBACK (update), self);
       update (self);
     }
