@@ -4,18 +4,27 @@
  *   restart    time from a hub restart to the client connected again
  *   half-open  time from a link going silent to the client noticing
  *   cycle-gap  largest delivery gap while cycling at 1,000 messages/s
+ *   tls-build  main-thread time to build the TLS client connection of one
+ *              connect, as libsoup does, with the system store as the
+ *              process's default database (before) and with the no-trust
+ *              database the connect path installs (after)
  *   herd       back-off delays of 100 clients that lost one hub at once
  *              (the real eithub-hub and 100 eithub-probe processes: paths
- *              in $EIT_HUB and $EIT_PROBE)
- * Usage: connection-bench [--runs N] [--only NAME] */
+ *              in $EIT_HUB and $EIT_PROBE; with $EIT_PROBE_BASELINE, another
+ *              build of the probe takes turns with it, run for run, so a
+ *              change is measured before and after under the same load)
+ * Usage: connection-bench [--runs N] [--herd-runs N] [--only NAME] */
 #include "config.h"
 
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "eit-fault-proxy.h"
+#include "eit-no-trust-database.h"
 #include "eit-test-util.h"
 
 static int
@@ -198,6 +207,45 @@ measure_cycle_gap (guint cycles)
   return ms;
 }
 
+/* libsoup 3.2 builds a connect's GTlsClientConnection from the process's
+ * default database, then sets the session's: set_after is what a pinned
+ * (no-trust) or system-mode (system store) connect sets. Over a socket
+ * pair: building is all that is timed, no handshake. */
+static GArray *
+measure_tls_build (guint         runs,
+                   GTlsDatabase *default_database,
+                   GTlsDatabase *set_after)
+{
+  GArray *ms = g_array_new (FALSE, FALSE, sizeof (double));
+  GTlsBackend *backend = g_tls_backend_get_default ();
+
+  g_tls_backend_set_default_database (backend, default_database);
+  for (guint i = 0; i < runs; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketConnection) plain = NULL;
+      g_autoptr(GIOStream) tls = NULL;
+      int fds[2];
+      gint64 start;
+      double elapsed;
+
+      g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+      socket = g_socket_new_from_fd (fds[0], &error);
+      g_assert_no_error (error);
+      plain = g_socket_connection_factory_create_connection (socket);
+      start = g_get_monotonic_time ();
+      tls = g_tls_client_connection_new (G_IO_STREAM (plain), NULL, &error);
+      g_assert_no_error (error);
+      g_tls_connection_set_database (G_TLS_CONNECTION (tls), set_after);
+      elapsed = (g_get_monotonic_time () - start) / 1000.0;
+      g_array_append_val (ms, elapsed);
+      close (fds[1]);
+    }
+  g_tls_backend_set_default_database (backend, NULL);
+  return ms;
+}
+
 /* One eithub-probe process per client, as in production: a hundred
  * clients in one process would queue their TLS handshakes on GIO's few
  * worker threads and measure that instead. */
@@ -336,11 +384,12 @@ stop_process (GSubprocess *process)
 
 /* 100 clients connected to one hub; the hub restarts in place (same port,
  * certificate and token); when does each client try again, and when is it
- * back? */
+ * back? probe: the eithub-probe program the clients run. */
 static GArray *
-measure_herd (guint    n_clients,
-              GArray **arrivals_out,
-              double  *hub_back)
+measure_herd (const char *probe,
+              guint       n_clients,
+              GArray    **arrivals_out,
+              double     *hub_back)
 {
   Herd herd = { g_array_new (FALSE, FALSE, sizeof (double)),
                 g_array_new (FALSE, FALSE, sizeof (double)), 0, 0 };
@@ -350,7 +399,6 @@ measure_herd (guint    n_clients,
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree Client *clients = g_new0 (Client, n_clients);
-  const char *probe = g_getenv ("EIT_PROBE");
   GSubprocess *hub;
   guint port;
 
@@ -373,7 +421,7 @@ measure_herd (guint    n_clients,
       clients[i].back_at = -1;
       clients[i].process =
         g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                          probe ? probe : "eithub-probe", "--url", url, "--token-file", token_path,
+                          probe, "--url", url, "--token-file", token_path,
                           "--pin", pin, "--quiet", "--metrics-interval", "0", NULL);
       g_assert_no_error (error);
       clients[i].out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (clients[i].process));
@@ -418,15 +466,16 @@ int
 main (int argc, char **argv)
 {
   guint runs = 100;
+  guint herd_runs = 1;
   g_autofree char *only = NULL;
   GOptionEntry entries[] = {
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Repetitions of the restart measurement (default 100)", "N" },
-    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one measurement: restart, half-open, cycle-gap, herd", "NAME" },
+    { "herd-runs", 0, 0, G_OPTION_ARG_INT, &herd_runs, "Repetitions of the herd, per probe (default 1)", "N" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one measurement: restart, half-open, cycle-gap, tls-build, herd", "NAME" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- measure the connection layer");
   g_autoptr(GError) error = NULL;
-  GArray *arrivals = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -446,16 +495,71 @@ main (int argc, char **argv)
   if (only == NULL || g_str_equal (only, "cycle-gap"))
     row ("largest delivery gap in a cycle", measure_cycle_gap (MAX (runs / 5, 5)),
          "echo traffic at 1,000 msg/s, one make-before-break cycle per run");
+  if (only == NULL || g_str_equal (only, "tls-build"))
+    {
+      GTlsDatabase *no_trust = eit_no_trust_database_get_default ();
+      /* The system store, whether a connect above made no-trust the default or not. */
+      g_autoptr(GTlsDatabase) system = eit_no_trust_database_install_default ();
+
+      /* Turn about, so both see the same machine load. */
+      for (guint r = 0; r < 2; r++)
+        {
+          row ("TLS connection built, pinned, default: system store (before)",
+               measure_tls_build (runs, system, no_trust), "one connect's GTlsClientConnection, no handshake");
+          row ("TLS connection built, pinned, default: no-trust (after)",
+               measure_tls_build (runs, no_trust, no_trust), "one connect's GTlsClientConnection, no handshake");
+          row ("TLS connection built, system mode (before)",
+               measure_tls_build (runs, system, system), "one connect's GTlsClientConnection, no handshake");
+          row ("TLS connection built, system mode (after)",
+               measure_tls_build (runs, no_trust, system), "one connect's GTlsClientConnection, no handshake");
+        }
+    }
   if (only == NULL || g_str_equal (only, "herd"))
     {
-      double hub_back;
-      GArray *delays = measure_herd (100, &arrivals, &hub_back);
-      g_autofree char *note = g_strdup_printf ("ms after the restart began; the hub was listening again at %.0f ms",
-                                               hub_back);
+      const char *probes[] = { g_getenv ("EIT_PROBE"), g_getenv ("EIT_PROBE_BASELINE") };
+      const char *labels[] = { "", ", baseline probe" };
+      guint n_probes = probes[1] != NULL ? 2 : 1;
+      GArray *delays[2], *arrivals[2];
+      double hub_back[2] = { 0, 0 };
 
-      row ("first back-off delay, 100 clients", delays, "100 clients lose one hub at once");
-      row ("back at the restarted hub, 100 clients", arrivals, note);
-      histogram (arrivals, 200, 4000);
+      for (guint p = 0; p < n_probes; p++)
+        {
+          delays[p] = g_array_new (FALSE, FALSE, sizeof (double));
+          arrivals[p] = g_array_new (FALSE, FALSE, sizeof (double));
+        }
+      /* Turn about, so both probes see the same machine load. */
+      for (guint r = 0; r < MAX (herd_runs, 1); r++)
+        for (guint p = 0; p < n_probes; p++)
+          {
+            GArray *run_arrivals;
+            double run_hub_back;
+            GArray *run_delays = measure_herd (probes[p] ? probes[p] : "eithub-probe", 100,
+                                               &run_arrivals, &run_hub_back);
+
+            g_array_append_vals (delays[p], run_delays->data, run_delays->len);
+            g_array_append_vals (arrivals[p], run_arrivals->data, run_arrivals->len);
+            hub_back[p] = MAX (hub_back[p], run_hub_back);
+            g_array_unref (run_delays);
+            g_array_unref (run_arrivals);
+          }
+      for (guint p = 0; p < n_probes; p++)
+        {
+          g_autofree char *what = g_strdup_printf ("first back-off delay, 100 clients%s", labels[p]);
+          g_autofree char *back = g_strdup_printf ("back at the restarted hub, 100 clients%s", labels[p]);
+          g_autofree char *note = g_strdup_printf ("ms after the restart began (runs: %u); the hub was "
+                                                   "listening again within %.0f ms",
+                                                   MAX (herd_runs, 1), hub_back[p]);
+
+          row (what, delays[p], "100 clients lose one hub at once");
+          row (back, arrivals[p], note);
+        }
+      for (guint p = 0; p < n_probes; p++)
+        {
+          g_print ("\n%s", p == 0 ? "probe: $EIT_PROBE" : "probe: $EIT_PROBE_BASELINE");
+          histogram (arrivals[p], 200, 4000);
+          g_array_unref (delays[p]);
+          g_array_unref (arrivals[p]);
+        }
     }
   return 0;
 }

@@ -16,8 +16,6 @@
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <gio/gio.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
 #include <json-glib/json-glib.h>
 
 #include "eit-error.h"
@@ -29,7 +27,6 @@
 /* GnuTLS's defaults with %COMPAT, as glib-networking uses them, minus every
  * protocol version older than TLS 1.2. */
 #define TLS_PRIORITY "NORMAL:%COMPAT:-VERS-TLS1.1:-VERS-TLS1.0"
-#define TOKEN_MAX_LENGTH 256
 /* How long a shutdown waits for the close frames to go out. */
 #define SHUTDOWN_DRAIN_MS 2000
 #define SHUTDOWN_POLL_MS 20
@@ -168,7 +165,7 @@ server_log_cb (EitHubServer *server,
                const char   *line,
                gpointer      user_data)
 {
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
 
   g_printerr ("%s.%03d %s\n", stamp, g_date_time_get_microsecond (now) / 1000, line);
@@ -215,7 +212,7 @@ static const struct {
 static gboolean
 check_settings (void)
 {
-  g_autoptr (GTypeClass) klass = g_type_class_ref (EIT_TYPE_HUB_SERVER);
+  g_autoptr(GTypeClass) klass = g_type_class_ref (EIT_TYPE_HUB_SERVER);
 
   for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     {
@@ -262,7 +259,7 @@ apply_settings (EitHubServer *server)
     {
       GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (server),
                                                         settings[i].property);
-      g_auto (GValue) value = G_VALUE_INIT;
+      g_auto(GValue) value = G_VALUE_INIT;
 
       if (*settings[i].value == OPTION_UNSET)
         continue;
@@ -340,10 +337,10 @@ static GStrv
 read_token_file (const char  *path,
                  GError     **error)
 {
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autofree char *contents = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GError) local_error = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) local_error = NULL;
   GStatBuf st;
   guint n_tokens = 0;
 
@@ -369,7 +366,7 @@ read_token_file (const char  *path,
         {
           g_set_error (error, EIT_ERROR, EIT_ERROR_CONFIG,
                        _("The token file %s has an invalid token on line %u: a token is 1 to %d "
-                         "characters from A-Z a-z 0-9 - _ . ~"), path, i + 1, TOKEN_MAX_LENGTH);
+                         "characters from A-Z a-z 0-9 - _ . ~"), path, i + 1, EIT_TOKEN_MAX_LENGTH);
           return NULL;
         }
       g_strv_builder_add (builder, token);
@@ -392,7 +389,7 @@ static GStrv
 load_tokens (const char  *path,
              GError     **error)
 {
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *token = NULL;
 
   token = create_token_file (path, &local_error);
@@ -415,7 +412,7 @@ load_tokens (const char  *path,
 static GTlsCertificate *
 load_certificate (GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr(GError) local_error = NULL;
   GTlsCertificate *certificate;
 
   if (opt_cert == NULL)
@@ -433,8 +430,8 @@ static void
 print_ready_line (EitHubServer *server,
                   const char   *token_file)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *url = eit_hub_server_get_url (server);
   g_autofree char *fingerprint = eit_hub_server_get_fingerprint (server);
   g_autofree char *line = NULL;
@@ -516,7 +513,7 @@ static gboolean
 check_arguments (int    argc,
                  char **argv)
 {
-  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr(GInetAddress) address = NULL;
 
   if (argc > 1)
     {
@@ -560,12 +557,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsCertificate) certificate = NULL;
-  g_autoptr (EitHubServer) server = NULL;
-  g_autoptr (GMainLoop) loop = NULL;
-  g_auto (GStrv) tokens = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(EitHubServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_auto(GStrv) tokens = NULL;
   g_autofree char *token_file = NULL;
   guint sigint_source, sigterm_source;
   Hub hub = { NULL, };

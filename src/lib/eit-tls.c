@@ -49,8 +49,8 @@ eit_tls_generate_self_signed (const char  *common_name,
                               char       **key_pem,
                               GError     **error)
 {
-  g_auto (gnutls_x509_privkey_t) key = NULL;
-  g_auto (gnutls_x509_crt_t) crt = NULL;
+  g_auto(gnutls_x509_privkey_t) key = NULL;
+  g_auto(gnutls_x509_crt_t) crt = NULL;
   /* 127.0.0.1 as the 4 raw bytes an iPAddress SAN holds. */
   static const guint8 loopback[4] = { 127, 0, 0, 1 };
   static const char localhost[] = "localhost";
@@ -146,7 +146,7 @@ eit_tls_certificate_new_self_signed (GError **error)
 char *
 eit_tls_certificate_fingerprint (GTlsCertificate *certificate)
 {
-  g_autoptr (GByteArray) der = NULL;
+  g_autoptr(GByteArray) der = NULL;
   g_autofree char *hex = NULL;
 
   g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
@@ -176,7 +176,7 @@ char *
 eit_tls_normalize_pin (const char  *pin,
                        GError     **error)
 {
-  g_autoptr (GString) out = NULL;
+  g_autoptr(GString) out = NULL;
   g_autofree char *trimmed = NULL;
   guint digits = 0;
 

@@ -4,61 +4,58 @@
 #include <string.h>
 
 #include "eit-types.h"
+#include "eit-enums.h"
+
+/* A static enum type keeps its class, and so its nicks, for the life of the
+ * process. */
+const char *
+eit_enum_get_nick (GType       type,
+                   int         value,
+                   const char *fallback)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value (klass, value);
+
+  return enum_value != NULL ? enum_value->value_nick : fallback;
+}
+
+gboolean
+eit_enum_get_value_by_nick (GType       type,
+                            const char *nick,
+                            int        *value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = nick != NULL ? g_enum_get_value_by_nick (klass, nick) : NULL;
+
+  if (enum_value == NULL)
+    return FALSE;
+  *value = enum_value->value;
+  return TRUE;
+}
 
 const char *
 eit_connection_state_to_string (EitConnectionState state)
 {
-  switch (state)
-    {
-    case EIT_CONNECTION_STATE_DISCONNECTED: return "disconnected";
-    case EIT_CONNECTION_STATE_CONNECTING:   return "connecting";
-    case EIT_CONNECTION_STATE_CONNECTED:    return "connected";
-    case EIT_CONNECTION_STATE_CYCLING:      return "cycling";
-    case EIT_CONNECTION_STATE_BACKING_OFF:  return "backing-off";
-    case EIT_CONNECTION_STATE_FAILED:       return "failed";
-    default:                                return "unknown";
-    }
+  return eit_enum_get_nick (EIT_TYPE_CONNECTION_STATE, state, "unknown");
 }
 
 const char *
 eit_protocol_mode_to_string (EitProtocolMode mode)
 {
-  switch (mode)
-    {
-    case EIT_PROTOCOL_MODE_BASE: return "base";
-    case EIT_PROTOCOL_MODE_FULL: return "v1";
-    case EIT_PROTOCOL_MODE_UNKNOWN:
-    default:                     return "unknown";
-    }
+  return eit_enum_get_nick (EIT_TYPE_PROTOCOL_MODE, mode, "unknown");
 }
 
 const char *
 eit_trust_mode_to_string (EitTrustMode mode)
 {
-  switch (mode)
-    {
-    case EIT_TRUST_CA_FILE: return "ca-file";
-    case EIT_TRUST_PINNED:  return "pinned";
-    case EIT_TRUST_SYSTEM:
-    default:                return "system";
-    }
+  return eit_enum_get_nick (EIT_TYPE_TRUST_MODE, mode, "system");
 }
 
 gboolean
 eit_trust_mode_from_string (const char   *text,
                             EitTrustMode *mode)
 {
-  static const EitTrustMode modes[] = { EIT_TRUST_SYSTEM, EIT_TRUST_CA_FILE, EIT_TRUST_PINNED };
-
-  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (modes); i++)
-    {
-      if (strcmp (text, eit_trust_mode_to_string (modes[i])) == 0)
-        {
-          *mode = modes[i];
-          return TRUE;
-        }
-    }
-  return FALSE;
+  return eit_enum_get_value_by_nick (EIT_TYPE_TRUST_MODE, text, (int *) mode);
 }
 
 gboolean
@@ -71,7 +68,7 @@ eit_protocol_token_is_valid (const char *token)
   for (const char *p = token; *p != '\0'; p++, len++)
     if (!g_ascii_isalnum (*p) && strchr ("-_.~", *p) == NULL)
       return FALSE;
-  return len > 0 && len <= 256;
+  return len > 0 && len <= EIT_TOKEN_MAX_LENGTH;
 }
 
 gboolean

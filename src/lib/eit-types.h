@@ -34,7 +34,7 @@ typedef enum {
 typedef enum {
   EIT_PROTOCOL_MODE_UNKNOWN,  /* not connected yet */
   EIT_PROTOCOL_MODE_BASE,     /* authenticated wss + JSON only: the user's MVP hubs */
-  EIT_PROTOCOL_MODE_FULL,     /* eithub.v1: all three layers */
+  EIT_PROTOCOL_MODE_FULL,     /*< nick=v1 >*/ /* eithub.v1: all three layers */
 } EitProtocolMode;
 
 /* Close codes (PROTOCOL.md 3). */
@@ -85,13 +85,26 @@ typedef enum {
 #define EIT_FRAME_OVERHEAD                  1024
 #define EIT_DEFAULT_MAX_CONNECTIONS_PER_TOKEN 32
 
+/* An enum value's nick, or fallback for a value the type does not have. */
+const char *eit_enum_get_nick              (GType              type,
+                                            int                value,
+                                            const char        *fallback);
+/* The value whose nick is nick; FALSE, value untouched, when there is none. */
+gboolean    eit_enum_get_value_by_nick     (GType              type,
+                                            const char        *nick,
+                                            int               *value);
+
+/* The enums' nicks (eit-enums), which are also the strings of the wire and
+ * the probe's output (PROTOCOL.md, README.md). */
 const char *eit_connection_state_to_string (EitConnectionState state);
 const char *eit_protocol_mode_to_string    (EitProtocolMode    mode);
 const char *eit_trust_mode_to_string       (EitTrustMode       mode);
 gboolean    eit_trust_mode_from_string     (const char        *text,
                                             EitTrustMode      *mode);
 
-/* PROTOCOL.md 2.2: a token is 1 to 256 characters from A-Z a-z 0-9 - _ . ~ */
+/* PROTOCOL.md 2.2: a token is 1 to EIT_TOKEN_MAX_LENGTH characters from
+ * A-Z a-z 0-9 - _ . ~ */
+#define EIT_TOKEN_MAX_LENGTH 256
 gboolean    eit_protocol_token_is_valid    (const char        *token);
 /* PROTOCOL.md 4.1: instance, session and epoch ids are 1 to 64 characters
  * from A-Z a-z 0-9 - _, so they go into JSON and logs without escaping. */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libeithub: the Eit Hubs Networks Protocol. Knows nothing of GTK. */
+/* libeithub: the Eit Hubs Networks Protocol. Knows nothing of GTK.
+ * This is the public API, what the hub, the probe and the monitor use;
+ * what only the library's own layers use is in the *-private.h header next
+ * to each file, which only src/lib and white-box tests include. */
 #pragma once
 
 #include "eit-types.h"

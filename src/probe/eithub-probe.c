@@ -132,6 +132,13 @@ static void probe_finish (Probe *self,
 
 /* ---- JSON lines ---------------------------------------------------- */
 
+/* Written by hand, not with JsonGenerator: json-glib 1.6 prints a double
+ * with 17 significant digits (0.512 as 0.51200000000000001, 0 as 0.0) where
+ * these lines give milliseconds' precision ("%.3f"), and a message event
+ * passes the body through as received ("[1, 2]"), which a generator could
+ * only re-serialize after a parse: 3.6 µs a line instead of 0.2 (measured
+ * with json-glib 1.6.6, 200,000 lines). */
+
 static void
 json_escape (GString    *out,
              const char *text)

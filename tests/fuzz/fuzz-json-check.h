@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The invariants of eit-json.c that both fuzzers check: the deterministic
+/* The invariants of eit-json.c and eit-json-text.c that both fuzzers check: the deterministic
  * mutation fuzzer of `meson test --suite fuzz` and the libFuzzer harness
  * for long runs. */
 #pragma once
@@ -14,7 +14,7 @@ typedef enum {
   FUZZ_JSON_ENVELOPE,       /* an envelope eit_envelope_parse () accepts */
 } FuzzJsonVerdict;
 
-/* Runs every function of eit-json.h on data[0..size) (copied into a heap
+/* Runs every function of eit-json.h and eit-json-text.h on data[0..size) (copied into a heap
  * buffer of exactly that size) and aborts with a description of the input
  * if an invariant does not hold. The verdict tells a fuzzer how deep the
  * input went. */

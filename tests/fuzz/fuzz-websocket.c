@@ -13,22 +13,15 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/socket.h>
 
+#include "eit-test-frames.h"
+#include "eit-test-pair.h"
 #include "eit-test-util.h"
-#include "eit-websocket.h"
+#include "eit-websocket-private.h"
 
 #define DEFAULT_SEED       0x3eb50c4eu
 #define DEFAULT_ITERATIONS 8000
 #define MAX_INPUT_SIZE     (96 * 1024)
-
-#define FIN 0x80
-#define OP_CONTINUATION 0x0
-#define OP_TEXT         0x1
-#define OP_BINARY       0x2
-#define OP_CLOSE        0x8
-#define OP_PING         0x9
-#define OP_PONG         0xa
 
 typedef struct {
   GRand   *rand;
@@ -152,7 +145,7 @@ static void
 append_control (Fuzzer     *f,
                 GByteArray *out)
 {
-  g_autoptr (GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
 
   append_text (f, payload, pick (f, 4) == 0 ? 125 : pick (f, 20));
   append_frame (f, out, FIN | (chance (f, 2) ? OP_PING : OP_PONG), payload->data, payload->len,
@@ -166,7 +159,7 @@ append_close (Fuzzer     *f,
   static const gushort codes[] = { 1000, 1001, 1002, 1003, 1007, 1008, 1011, 1014, 3000, 4000, 4999 };
   /* On the edges of the valid ranges, and those that never travel. */
   static const gushort bad_codes[] = { 0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 65535 };
-  g_autoptr (GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
 
   if (chance (f, 8))
     g_byte_array_append (payload, (const guint8 *) "\x03", 1);
@@ -186,7 +179,7 @@ static void
 append_message (Fuzzer     *f,
                 GByteArray *out)
 {
-  g_autoptr (GByteArray) text = g_byte_array_new ();
+  g_autoptr(GByteArray) text = g_byte_array_new ();
   gsize n_fragments = chance (f, 3) ? 2 + pick (f, 3) : 1;
   gsize at = 0;
 
@@ -246,7 +239,7 @@ insert_bytes (GByteArray   *input,
               const guint8 *data,
               gsize         len)
 {
-  g_autoptr (GByteArray) rest = g_byte_array_new ();
+  g_autoptr(GByteArray) rest = g_byte_array_new ();
 
   g_byte_array_append (rest, input->data + at, input->len - at);
   g_byte_array_set_size (input, at);
@@ -351,7 +344,7 @@ mutate_once (Fuzzer     *f,
 
     case 8:  /* a valid frame at a frame boundary, e.g. a message inside a message */
       {
-        g_autoptr (GByteArray) extra = g_byte_array_new ();
+        g_autoptr(GByteArray) extra = g_byte_array_new ();
         guint n_starts = f->frame_starts->len;
 
         if (chance (f, 2))
@@ -423,7 +416,7 @@ model_run (Model        *m,
            gsize         size,
            guint64       max_message_size)
 {
-  g_autoptr (GByteArray) fragments = g_byte_array_new ();
+  g_autoptr(GByteArray) fragments = g_byte_array_new ();
   gboolean fragmented = FALSE;
   gsize pos = 0;
 
@@ -649,7 +642,7 @@ pump (GSocket    *peer,
 {
   for (;;)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       char buf[16 * 1024];
       gssize n = g_socket_receive_with_blocking (peer, buf, sizeof buf, FALSE, NULL, &error);
 
@@ -693,34 +686,17 @@ parse_output (GByteArray *received,
 }
 
 static void
-socket_pair (GSocketConnection **a,
-             GSocketConnection **b)
-{
-  int fds[2];
-
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GSocket) socket = g_socket_new_from_fd (fds[i], &error);
-
-      g_assert_no_error (error);
-      *(i == 0 ? a : b) = g_socket_connection_factory_create_connection (socket);
-    }
-}
-
-static void
 run_input (Fuzzer       *f,
            const guint8 *data,
            gsize         size,
            const Model  *model)
 {
-  g_autoptr (GSocketConnection) connection = NULL;
-  g_autoptr (GSocketConnection) peer_connection = NULL;
-  g_autoptr (GBytes) leftover = NULL;
-  g_autoptr (GByteArray) received = g_byte_array_new ();
-  g_autoptr (GArray) opcodes = g_array_new (FALSE, FALSE, sizeof (guint8));
-  g_autoptr (GPtrArray) payloads = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketConnection) peer_connection = NULL;
+  g_autoptr(GBytes) leftover = NULL;
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autoptr(GArray) opcodes = g_array_new (FALSE, FALSE, sizeof (guint8));
+  g_autoptr(GPtrArray) payloads = NULL;
   Run run = { f->max_message_size, g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
   EitWebsocket *ws;
   GSocket *peer;
@@ -744,7 +720,7 @@ run_input (Fuzzer       *f,
     }
   current.leftover = split;
 
-  socket_pair (&connection, &peer_connection);
+  eit_test_socket_pair (&connection, &peer_connection);
   peer = g_socket_connection_get_socket (peer_connection);
   leftover = g_bytes_new (data, split);
   ws = eit_websocket_new (G_IO_STREAM (connection), EIT_WEBSOCKET_ROLE_SERVER,
@@ -765,7 +741,7 @@ run_input (Fuzzer       *f,
   while (pos < size && run.closed == 0)
     {
       gsize piece = chance (f, 2) ? 1 + pick (f, 16) : 1 + pick (f, size - pos);
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       gssize n;
 
       n = g_socket_send_with_blocking (peer, (const char *) data + pos, MIN (piece, size - pos),
@@ -862,7 +838,7 @@ test_fuzz_websocket (void)
   static const guint64 limits[] = { 0, 16, 125, 126, 1024, 70000 };
   guint32 seed = (guint32) eit_test_env_number ("EIT_FUZZ_SEED", DEFAULT_SEED);
   guint64 iterations = eit_test_env_number ("EIT_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
-  g_autoptr (GByteArray) input = g_byte_array_new ();
+  g_autoptr(GByteArray) input = g_byte_array_new ();
   Fuzzer f = { g_rand_new_with_seed (seed), 0, g_array_new (FALSE, FALSE, sizeof (gsize)) };
   guint sources = eit_test_count_sources ();
   gint64 start = g_get_monotonic_time ();
@@ -887,7 +863,7 @@ test_fuzz_websocket (void)
       if (f.max_message_size == 70000 && chance (&f, 2))
         {
           /* Now and then a message that needs the 64-bit length. */
-          g_autoptr (GByteArray) text = g_byte_array_new ();
+          g_autoptr(GByteArray) text = g_byte_array_new ();
 
           append_text (&f, text, 65536 + pick (&f, 4464));
           append_frame (&f, input, FIN | OP_TEXT, text->data, text->len, 0);

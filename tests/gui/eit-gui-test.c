@@ -64,7 +64,8 @@ eit_gui_test_run (EitGuiTestFunc body,
 {
   Run run = { { NULL, NULL, user_data }, body, FALSE };
 
-  run.test.app = eit_monitor_application_new (TEST_APP_ID, G_APPLICATION_NON_UNIQUE);
+  run.test.app = eit_monitor_application_new (TEST_APP_ID, G_APPLICATION_NON_UNIQUE,
+                                              EIT_TYPE_MONITOR_WINDOW);
   g_signal_connect_after (run.test.app, "activate", G_CALLBACK (activate_cb), &run);
   g_assert_cmpint (g_application_run (G_APPLICATION (run.test.app), 0, NULL), ==, 0);
   g_assert_true (run.ran);

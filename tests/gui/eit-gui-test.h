@@ -8,8 +8,8 @@
 
 #include <gtk/gtk.h>
 #include "eit-test-util.h"
-#include "eit-monitor-application.h"
-#include "eit-monitor-window.h"
+#include "eit-monitor-application-private.h"
+#include "eit-monitor-window-private.h"
 
 G_BEGIN_DECLS
 

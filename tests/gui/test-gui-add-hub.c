@@ -138,6 +138,15 @@ add_hub_body (EitGuiTest *test)
   eit_test_run_for (600);
   shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "add-hub-connected");
 
+  /* A notification's action shows its hub: the application asks its window
+   * (win.select-hub); an unknown id changes nothing. */
+  g_action_group_activate_action (G_ACTION_GROUP (test->app), "show-hub", g_variant_new_string ("demo"));
+  g_assert_true (eit_hub_config_is_demo (eit_monitor_window_get_selected_config (test->window)));
+  g_action_group_activate_action (G_ACTION_GROUP (test->app), "show-hub", g_variant_new_string ("no-such-hub"));
+  g_assert_true (eit_hub_config_is_demo (eit_monitor_window_get_selected_config (test->window)));
+  g_action_group_activate_action (G_ACTION_GROUP (test->app), "show-hub", g_variant_new_string (id));
+  g_assert_true (eit_monitor_window_get_selected_config (test->window) == config);
+
   /* A new runtime reads its token from the keyring. */
   if (have_keyring ())
     {

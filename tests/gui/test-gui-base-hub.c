@@ -10,53 +10,24 @@
 
 #include "eit-gui-test.h"
 #include "eit-hub-config.h"
-#include "eit-tls.h"
+#include "eit-test-soup-peer.h"
 
 #define TOKEN "base-hub-test-token"
 
 typedef struct {
-  SoupServer *server;
-  GPtrArray  *connections;
-  guint       tick_id;
-  guint       ticks;
-  char       *url;
-  char       *fingerprint;
+  EitTestSoupPeer *peer;
+  guint            tick_id;
+  guint            ticks;
 } BaseHub;
-
-static void
-early_cb (SoupServer        *server,
-          SoupServerMessage *msg,
-          const char        *path,
-          GHashTable        *query,
-          gpointer           user_data)
-{
-  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                   "Authorization");
-
-  if (g_strcmp0 (auth, "Bearer " TOKEN) != 0)
-    soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
-}
-
-static void
-websocket_cb (SoupServer              *server,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *connection,
-              gpointer                 user_data)
-{
-  BaseHub *hub = user_data;
-
-  g_ptr_array_add (hub->connections, g_object_ref (connection));
-}
 
 static gboolean
 tick_cb (gpointer user_data)
 {
   BaseHub *hub = user_data;
 
-  for (guint i = 0; i < hub->connections->len; i++)
+  for (guint i = 0; i < hub->peer->websockets->len; i++)
     {
-      SoupWebsocketConnection *connection = g_ptr_array_index (hub->connections, i);
+      SoupWebsocketConnection *connection = g_ptr_array_index (hub->peer->websockets, i);
 
       if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
         {
@@ -71,22 +42,9 @@ static BaseHub *
 base_hub_new (void)
 {
   BaseHub *hub = g_new0 (BaseHub, 1);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
 
-  hub->connections = g_ptr_array_new_with_free_func (g_object_unref);
-  hub->server = soup_server_new ("tls-certificate", eit_test_certificate (), NULL);
-  soup_server_add_early_handler (hub->server, "/", early_cb, hub, NULL);
   /* No protocols: the handshake selects none, as a base-layer hub does. */
-  soup_server_add_websocket_handler (hub->server, "/", NULL, NULL, websocket_cb, hub, NULL);
-  g_assert_true (soup_server_listen_local (hub->server, 0,
-                                           SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
-                                           &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (hub->server);
-  hub->url = g_strdup_printf ("wss://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  hub->fingerprint = eit_tls_certificate_fingerprint (eit_test_certificate ());
+  hub->peer = eit_test_soup_peer_new (NULL, TOKEN, NULL, NULL, NULL);
   hub->tick_id = g_timeout_add (100, tick_cb, hub);
   return hub;
 }
@@ -95,17 +53,7 @@ static void
 base_hub_free (BaseHub *hub)
 {
   g_clear_handle_id (&hub->tick_id, g_source_remove);
-  for (guint i = 0; i < hub->connections->len; i++)
-    {
-      SoupWebsocketConnection *connection = g_ptr_array_index (hub->connections, i);
-      if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-    }
-  soup_server_disconnect (hub->server);
-  g_ptr_array_unref (hub->connections);
-  g_object_unref (hub->server);
-  g_free (hub->url);
-  g_free (hub->fingerprint);
+  eit_test_soup_peer_free (hub->peer);
   g_free (hub);
 }
 
@@ -123,9 +71,9 @@ base_hub_body (EitGuiTest *test)
 
   g_object_set (config,
                 "name", "Base-layer hub",
-                "url", hub->url,
+                "url", hub->peer->url,
                 "trust-mode", EIT_TRUST_PINNED,
-                "pinned-fingerprint", hub->fingerprint,
+                "pinned-fingerprint", hub->peer->fingerprint,
                 NULL);
   eit_hub_store_add (store, config);
   watch = eit_monitor_application_get_watch (test->app, config);

@@ -6,104 +6,26 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
-#include <string.h>
 
 #include "eit-gui-test.h"
 #include "eit-hub-config.h"
-#include "eit-tls.h"
+#include "eit-test-soup-peer.h"
 
 #define TOKEN "mvp-fallback-test-token"
 
-typedef struct {
-  SoupServer *server;
-  GPtrArray  *connections;
-  char       *url;
-  char       *fingerprint;
-} MvpHub;
-
-static void
-early_cb (SoupServer        *server,
-          SoupServerMessage *msg,
-          const char        *path,
-          GHashTable        *query,
-          gpointer           user_data)
-{
-  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                   "Authorization");
-
-  if (g_strcmp0 (auth, "Bearer " TOKEN) != 0)
-    soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
-}
-
-static void
-echo_cb (SoupWebsocketConnection *connection,
-         int                      type,
-         GBytes                  *message,
-         gpointer                 user_data)
-{
-  if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_message (connection, type, message);
-}
-
-static void
-websocket_cb (SoupServer              *server,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *connection,
-              gpointer                 user_data)
-{
-  MvpHub *hub = user_data;
-
-  g_ptr_array_add (hub->connections, g_object_ref (connection));
-  g_signal_connect (connection, "message", G_CALLBACK (echo_cb), NULL);
-}
-
-static MvpHub *
+static EitTestSoupPeer *
 mvp_hub_new (void)
 {
   const char *protocols[] = { EIT_SUBPROTOCOL_V1, EIT_SUBPROTOCOL_JSON, NULL };
-  MvpHub *hub = g_new0 (MvpHub, 1);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
 
-  hub->connections = g_ptr_array_new_with_free_func (g_object_unref);
-  hub->server = soup_server_new ("tls-certificate", eit_test_certificate (), NULL);
-  soup_server_add_early_handler (hub->server, "/", early_cb, hub, NULL);
-  soup_server_add_websocket_handler (hub->server, "/", NULL, (char **) protocols, websocket_cb,
-                                     hub, NULL);
-  g_assert_true (soup_server_listen_local (hub->server, 0,
-                                           SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
-                                           &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (hub->server);
-  hub->url = g_strdup_printf ("wss://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  hub->fingerprint = eit_tls_certificate_fingerprint (eit_test_certificate ());
-  return hub;
-}
-
-static void
-mvp_hub_free (MvpHub *hub)
-{
-  for (guint i = 0; i < hub->connections->len; i++)
-    {
-      SoupWebsocketConnection *connection = g_ptr_array_index (hub->connections, i);
-      if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-    }
-  soup_server_disconnect (hub->server);
-  g_ptr_array_unref (hub->connections);
-  g_object_unref (hub->server);
-  g_free (hub->url);
-  g_free (hub->fingerprint);
-  g_free (hub);
+  return eit_test_soup_peer_new (NULL, TOKEN, protocols, eit_test_soup_peer_echo, NULL);
 }
 
 static void
 mvp_body (EitGuiTest *test)
 {
   EitProtocolPreference preference = GPOINTER_TO_INT (test->user_data);
-  MvpHub *hub = mvp_hub_new ();
+  EitTestSoupPeer *hub = mvp_hub_new ();
   EitHubStore *store = eit_monitor_application_get_store (test->app);
   EitConnectionPage *connection_page = eit_monitor_window_get_connection_page (test->window);
   g_autoptr(EitHubConfig) config = eit_hub_config_new_for_id ("hub-mvptest");
@@ -127,8 +49,8 @@ mvp_body (EitGuiTest *test)
   m = eit_hub_watch_get_metrics (watch);
   g_assert_true (eit_test_wait_until (m->state == EIT_CONNECTION_STATE_CONNECTED, 15000));
   g_assert_cmpint (m->mode, ==, EIT_PROTOCOL_MODE_BASE);
-  g_assert_cmpuint (hub->connections->len, ==, 1);
-  g_assert_cmpstr (soup_websocket_connection_get_protocol (g_ptr_array_index (hub->connections, 0)),
+  g_assert_cmpuint (hub->websockets->len, ==, 1);
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (g_ptr_array_index (hub->websockets, 0)),
                    ==, preference == EIT_PROTOCOL_PREFERENCE_BASE ? EIT_SUBPROTOCOL_JSON
                                                                    : EIT_SUBPROTOCOL_V1);
 
@@ -147,7 +69,7 @@ mvp_body (EitGuiTest *test)
   g_assert_true (eit_test_wait_until ((eit_hub_watch_sample (watch), m->messages_in >= 1), 3000));
 
   eit_hub_store_remove (store, config);
-  mvp_hub_free (hub);
+  eit_test_soup_peer_free (hub);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include "eit-test-util.h"
 #include "eit-fault-proxy.h"
+#include "eit-flow-private.h"
 #include "eit-flow-window.h"
 
 /* A message of exactly size bytes: {"n":N,"t":T,"p":"xxx..."}. */

@@ -16,6 +16,7 @@
 #include "eit-profile.h"
 #include "eit-tls.h"
 #include "eit-transport.h"
+#include "eit-test-observed.h"
 #include "eit-test-util.h"
 
 #define WAIT_MS 10000
@@ -77,7 +78,7 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("eit-hub-cli-XXXXXX", &error);
   g_assert_no_error (error);
@@ -87,7 +88,7 @@ fixture_set_up (Fixture       *f,
 static void
 remove_tree (const char *path)
 {
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
 
   if (dir != NULL)
@@ -136,12 +137,12 @@ hub_start_full (Fixture            *f,
                 const char * const *env,
                 const char * const *args)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GDataInputStream) lines = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   JsonObject *ready;
   Hub *hub = g_new0 (Hub, 1);
@@ -154,7 +155,7 @@ hub_start_full (Fixture            *f,
 
   for (guint i = 0; env != NULL && env[i] != NULL; i++)
     {
-      g_auto (GStrv) pair = g_strsplit (env[i], "=", 2);
+      g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
 
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
     }
@@ -188,7 +189,7 @@ hub_start_full (Fixture            *f,
   if (hub->token_file != NULL && g_file_test (hub->token_file, G_FILE_TEST_IS_REGULAR))
     {
       g_autofree char *contents = NULL;
-      g_auto (GStrv) tokens = NULL;
+      g_auto(GStrv) tokens = NULL;
 
       g_file_get_contents (hub->token_file, &contents, NULL, &error);
       g_assert_no_error (error);
@@ -207,7 +208,7 @@ hub_start (Fixture            *f,
            const char * const *extra_args)
 {
   g_autofree char *token_file = g_build_filename (f->dir, "hub-token", NULL);
-  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
 
   g_ptr_array_add (args, "--token-file");
   g_ptr_array_add (args, token_file);
@@ -247,8 +248,8 @@ run (const char * const *argv,
      char              **out,
      char              **err)
 {
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
 
   process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                &error);
@@ -306,7 +307,7 @@ curl (const char         *url,
       const char         *token,
       const char         *ws_version)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *program = g_find_program_in_path ("curl");
@@ -377,54 +378,6 @@ https_url (Hub *hub)
 
 /* A transport to the hub -------------------------------------------------------- */
 
-typedef struct
-{
-  guint n_frames;
-  guint n_closed;
-  GString *last_frame;
-} Observed;
-
-static void
-frame_cb (EitTransport *transport,
-          const char   *text,
-          gsize         len,
-          Observed     *observed)
-{
-  observed->n_frames++;
-  g_string_truncate (observed->last_frame, 0);
-  g_string_append_len (observed->last_frame, text, len);
-}
-
-static void
-closed_cb (EitTransport *transport,
-           Observed     *observed)
-{
-  observed->n_closed++;
-}
-
-static void
-observed_free (Observed *observed)
-{
-  g_string_free (observed->last_frame, TRUE);
-  g_free (observed);
-}
-
-static Observed *
-observed (EitTransport *transport)
-{
-  return g_object_get_data (G_OBJECT (transport), "observed");
-}
-
-static void
-connect_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* A base-layer transport (no eithub.v1 handshake to speak), pinned. */
 static EitTransport *
 connect_to (Hub         *hub,
@@ -438,21 +391,10 @@ connect_to (Hub         *hub,
     .pin = hub->fingerprint,
     .offer_v1 = FALSE,
   };
-  g_autoptr (GAsyncResult) result = NULL;
-  EitTransport *transport;
-  Observed *seen;
+  EitTransport *transport = eit_test_transport_connect (&options, error);
 
-  eit_transport_connect_async (&options, NULL, connect_done_cb, &result);
-  WAIT_FOR (result != NULL);
-  transport = eit_transport_connect_finish (result, error);
-  if (transport == NULL)
-    return NULL;
-
-  seen = g_new0 (Observed, 1);
-  seen->last_frame = g_string_new (NULL);
-  g_signal_connect (transport, "frame", G_CALLBACK (frame_cb), seen);
-  g_signal_connect (transport, "closed", G_CALLBACK (closed_cb), seen);
-  g_object_set_data_full (G_OBJECT (transport), "observed", seen, (GDestroyNotify) observed_free);
+  if (transport != NULL)
+    eit_test_observe (transport);
   return transport;
 }
 
@@ -460,7 +402,7 @@ static void
 close_and_free (EitTransport *transport)
 {
   eit_transport_close (transport, EIT_CLOSE_NORMAL, "bye");
-  WAIT_FOR (observed (transport)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (transport)->n_closed == 1);
   g_object_unref (transport);
 }
 
@@ -514,8 +456,8 @@ test_existing_token_file (Fixture       *f,
                           gconstpointer  data)
 {
   g_autofree char *token_file = g_build_filename (f->dir, "hub-token", NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GError) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) refused = NULL;
   EitTransport *transport;
   Hub *hub;
 
@@ -550,7 +492,7 @@ test_plain_http_refused (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/", hub->port);
-  g_autoptr (CurlResult) result = curl (url, hub->token, "13");
+  g_autoptr(CurlResult) result = curl (url, hub->token, "13");
 
   if (result == NULL)
     return;
@@ -565,7 +507,7 @@ test_wrong_token (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = https_url (hub);
-  g_autoptr (CurlResult) result = curl (url, "not-the-token", "13");
+  g_autoptr(CurlResult) result = curl (url, "not-the-token", "13");
 
   if (result == NULL)
     return;
@@ -581,7 +523,7 @@ test_no_token (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = https_url (hub);
-  g_autoptr (CurlResult) result = curl (url, NULL, "13");
+  g_autoptr(CurlResult) result = curl (url, NULL, "13");
 
   if (result == NULL)
     return;
@@ -599,7 +541,7 @@ test_not_upgrade (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = https_url (hub);
-  g_autoptr (CurlResult) result = curl (url, hub->token, NULL);
+  g_autoptr(CurlResult) result = curl (url, hub->token, NULL);
 
   if (result == NULL)
     return;
@@ -615,7 +557,7 @@ test_bad_upgrade (Fixture       *f,
 {
   Hub *hub = hub_start (f, NULL);
   g_autofree char *url = https_url (hub);
-  g_autoptr (CurlResult) result = curl (url, hub->token, "8");
+  g_autoptr(CurlResult) result = curl (url, hub->token, "8");
 
   if (result == NULL)
     return;
@@ -650,7 +592,7 @@ test_insecure_dev_development (Fixture       *f,
                                gconstpointer  data)
 {
   const char *args[] = { "--insecure-dev", NULL };
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   EitTransport *transport;
   Hub *hub;
 
@@ -675,7 +617,7 @@ static void
 assert_sigterm_closes (Fixture *f,
                        int      signal_number)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   EitTransport *transport;
   Hub *hub = hub_start (f, NULL);
 
@@ -683,7 +625,7 @@ assert_sigterm_closes (Fixture *f,
   g_assert_no_error (error);
 
   g_subprocess_send_signal (hub->process, signal_number);
-  WAIT_FOR (observed (transport)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (transport)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (transport), ==, EIT_CLOSE_GOING_AWAY);
   g_assert_cmpstr (eit_transport_get_close_reason (transport), ==, "hub shutting down");
   g_assert_false (eit_transport_get_closed_locally (transport));
@@ -713,7 +655,7 @@ test_sigint (Fixture       *f,
 static guint
 frames_before_close (Hub *hub)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   const char *message = "{\"kind\":\"reading\",\"v\":42}";
   EitTransport *transport = connect_to (hub, hub->token, &error);
   guint n_frames;
@@ -722,13 +664,13 @@ frames_before_close (Hub *hub)
   g_assert_true (eit_transport_send (transport, message, strlen (message)));
   if (g_str_equal (hub->mode, "echo"))
     {
-      WAIT_FOR (observed (transport)->n_frames == 1);
-      g_assert_cmpstr (observed (transport)->last_frame->str, ==, message);
+      WAIT_FOR (eit_test_observed (transport)->n_frames == 1);
+      g_assert_cmpstr (eit_test_observed (transport)->last_frame->str, ==, message);
     }
   eit_transport_close (transport, EIT_CLOSE_NORMAL, "bye");
-  WAIT_FOR (observed (transport)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (transport)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (transport), ==, EIT_CLOSE_NORMAL);
-  n_frames = observed (transport)->n_frames;
+  n_frames = eit_test_observed (transport)->n_frames;
   g_object_unref (transport);
   return n_frames;
 }
@@ -758,7 +700,7 @@ test_max_message_size (Fixture       *f,
                        gconstpointer  data)
 {
   const char *args[] = { "--max-message-size", "100", NULL };
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *big = g_strnfill (200, 'x');
   EitTransport *transport;
   Hub *hub = hub_start (f, args);
@@ -766,7 +708,7 @@ test_max_message_size (Fixture       *f,
   transport = connect_to (hub, hub->token, &error);
   g_assert_no_error (error);
   g_assert_true (eit_transport_send (transport, big, 200));
-  WAIT_FOR (observed (transport)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (transport)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (transport), ==, EIT_CLOSE_TOO_BIG);
   g_assert_cmpstr (eit_transport_get_close_reason (transport), ==,
                    "message of 200 bytes exceeds the limit of 100");
@@ -778,9 +720,9 @@ test_handshake_timeout (Fixture       *f,
                         gconstpointer  data)
 {
   const char *args[] = { "--handshake-timeout", "200", NULL };
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketConnection) idle = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) idle = NULL;
+  g_autoptr(GError) error = NULL;
   GSocket *socket;
   gssize got = -1;
   gint64 start;
@@ -806,9 +748,9 @@ test_cert_from_files (Fixture       *f,
   g_autofree char *key_pem = NULL;
   g_autofree char *cert_file = g_build_filename (f->dir, "hub.crt", NULL);
   g_autofree char *key_file = g_build_filename (f->dir, "hub.key", NULL);
-  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   g_autofree char *fingerprint = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   const char *args[] = { "--cert", cert_file, "--key", key_file, NULL };
   Hub *hub;
 
@@ -876,7 +818,7 @@ test_bad_arguments (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+      g_autoptr(GPtrArray) argv = g_ptr_array_new ();
       g_autofree char *token_file = g_build_filename (f->dir, "hub-token", NULL);
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
@@ -904,7 +846,7 @@ test_unreadable_files (Fixture       *f,
   g_autofree char *token_file = g_build_filename (f->dir, "hub-token", NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   {
     const char *argv[] = { hub_binary ("EIT_HUB"), "--token-file", token_file,

@@ -8,19 +8,6 @@
 
 #include "eit-test-util.h"
 
-static EitTransportOptions
-options_for (EitTestHub *hub)
-{
-  EitTransportOptions options = {
-    .url = hub->url,
-    .token = hub->token,
-    .trust_mode = EIT_TRUST_PINNED,
-    .pin = hub->fingerprint,
-    .offer_v1 = TRUE,
-  };
-  return options;
-}
-
 typedef struct {
   GPtrArray *frames;
 } Frames;
@@ -38,7 +25,7 @@ static void
 test_auth_ok (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (TRUE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
   g_autoptr(GError) error = NULL;
   EitTransport *transport = eit_test_transport_connect (&options, &error);
 
@@ -72,7 +59,7 @@ static void
 test_wrong_token (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
 
   options.token = "not-the-token";
   assert_refused (hub, &options, EIT_ERROR_AUTH, "401");
@@ -83,7 +70,7 @@ static void
 test_missing_token (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
 
   options.token = NULL;
   assert_refused (hub, &options, EIT_ERROR_AUTH, "401");
@@ -94,7 +81,7 @@ static void
 test_plain_ws_refused (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
   g_autofree char *plain = g_strdup_printf ("ws://127.0.0.1:%u/", eit_hub_server_get_port (hub->server));
   g_autofree char *http = g_strdup_printf ("http://127.0.0.1:%u/", eit_hub_server_get_port (hub->server));
   /* Plain HTTP is not a TLS handshake: the hub drops it, never upgrades. */
@@ -120,7 +107,7 @@ static void
 test_unpinned_refused (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
 
   options.trust_mode = EIT_TRUST_SYSTEM;
   options.pin = NULL;
@@ -132,7 +119,7 @@ static void
 test_wrong_pin_refused (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
 
   options.pin = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
   assert_refused (hub, &options, EIT_ERROR_PIN_MISMATCH, hub->fingerprint);
@@ -142,7 +129,7 @@ static void
 test_origin_refused (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
   const char *allowed[] = { "https://monitor.example", NULL };
   g_autoptr(GError) error = NULL;
   EitTransport *transport;
@@ -161,11 +148,7 @@ test_origin_refused (void)
   g_assert_true (eit_test_hub_log_contains (hub, "origin not allowed: https://evil.example"));
 
   options.origin = "https://monitor.example";
-  transport = eit_test_transport_connect (&options, &error);
-  g_assert_no_error (error);
-  eit_transport_close (transport, EIT_CLOSE_NORMAL, "bye");
-  eit_test_transport_wait_closed (transport, 2000);
-  g_assert_finalize_object (transport);
+  eit_test_transport_connect_and_close (&options);
 }
 
 /* Sends hello on a v1 transport and waits for the welcome. */
@@ -216,6 +199,23 @@ expect_close (EitTransport *transport,
   g_test_message ("close as the user sees it: %u %s", code, eit_transport_get_close_reason (transport));
 }
 
+/* Shakes hands as instance, sends frame, and expects the hub to close with
+ * code and a reason containing reason_part. */
+static void
+expect_close_after_hello (EitTestHub *hub,
+                          const char *instance,
+                          const char *frame,
+                          guint       code,
+                          const char *reason_part)
+{
+  Frames frames = { g_ptr_array_new_with_free_func (g_free) };
+  EitTransport *transport = v1_transport (hub, &frames, instance, 1);
+
+  expect_close (transport, frame, code, reason_part);
+  g_assert_finalize_object (transport);
+  g_ptr_array_unref (frames.frames);
+}
+
 static void
 test_json_round_trip (void)
 {
@@ -242,45 +242,32 @@ static void
 test_oversize (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  Frames frames = { g_ptr_array_new_with_free_func (g_free) };
-  EitTransport *transport;
   GString *big = g_string_new ("{\"type\":\"data\",\"seq\":1,\"bodies\":[\"");
 
   g_object_set (hub->server, "max-message-size", (guint64) 1000, NULL);
-  transport = v1_transport (hub, &frames, "oversize", 1);
   for (guint i = 0; i < 4000; i++)
     g_string_append_c (big, 'x');
   g_string_append (big, "\"]}");
-  expect_close (transport, big->str, EIT_CLOSE_TOO_BIG, "exceeds the limit of");
+  expect_close_after_hello (hub, "oversize", big->str, EIT_CLOSE_TOO_BIG, "exceeds the limit of");
   g_string_free (big, TRUE);
-  g_assert_finalize_object (transport);
-  g_ptr_array_unref (frames.frames);
 }
 
 static void
 test_garbage_json (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  Frames frames = { g_ptr_array_new_with_free_func (g_free) };
-  EitTransport *transport = v1_transport (hub, &frames, "garbage", 1);
 
-  expect_close (transport, "{\"type\":\"data\",\"seq\":1,\"bodies\":[{oops}]}",
-                EIT_CLOSE_INVALID_JSON, "invalid JSON at byte");
-  g_assert_finalize_object (transport);
-  g_ptr_array_unref (frames.frames);
+  expect_close_after_hello (hub, "garbage", "{\"type\":\"data\",\"seq\":1,\"bodies\":[{oops}]}",
+                            EIT_CLOSE_INVALID_JSON, "invalid JSON at byte");
 }
 
 static void
 test_unknown_type (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  Frames frames = { g_ptr_array_new_with_free_func (g_free) };
-  EitTransport *transport = v1_transport (hub, &frames, "unknown", 1);
 
-  expect_close (transport, "{\"type\":\"teleport\"}", EIT_CLOSE_UNKNOWN_TYPE,
-                "unknown message type 'teleport'");
-  g_assert_finalize_object (transport);
-  g_ptr_array_unref (frames.frames);
+  expect_close_after_hello (hub, "unknown", "{\"type\":\"teleport\"}", EIT_CLOSE_UNKNOWN_TYPE,
+                            "unknown message type 'teleport'");
 }
 
 static void
@@ -322,7 +309,7 @@ static void
 test_token_limit (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
-  EitTransportOptions options = options_for (hub);
+  EitTransportOptions options = eit_test_transport_options (hub);
   g_autoptr(GError) error = NULL;
   EitTransport *first;
 
@@ -357,8 +344,7 @@ test_insecure_dev (void)
 {
   g_autoptr(EitTestHub) hub = eit_test_hub_new (FALSE);
   g_autoptr(GError) error = NULL;
-  EitTransportOptions options = options_for (hub);
-  EitTransport *transport;
+  EitTransportOptions options = eit_test_transport_options (hub);
 
   /* The test binary links the development profile; the release refusal
    * is proved on the real program (test-hub-cli). */
@@ -366,11 +352,7 @@ test_insecure_dev (void)
   g_assert_no_error (error);
   g_assert_true (eit_test_hub_log_contains (hub, "INSECURE DEVELOPMENT MODE"));
   options.token = NULL;
-  transport = eit_test_transport_connect (&options, &error);
-  g_assert_no_error (error);
-  eit_transport_close (transport, EIT_CLOSE_NORMAL, "bye");
-  eit_test_transport_wait_closed (transport, 2000);
-  g_assert_finalize_object (transport);
+  eit_test_transport_connect_and_close (&options);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "eit-test-soup-peer.h"
 #include "eit-test-util.h"
 
 #define TOKEN "mvp-token-6d1e0b9a"
@@ -29,47 +30,31 @@ typedef struct
   GDataInputStream *node_out;
 
   /* bare libsoup */
-  SoupServer *soup;
-  GPtrArray *soup_websockets;
+  EitTestSoupPeer *soup;
 
   EitConnection *connection;
   GPtrArray *messages;
   guint n_messages;
 } Fixture;
 
-static char *
-write_temp (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("eit-mvp-XXXXXX.pem", &path, &error);
-
-  g_assert_no_error (error);
-  g_close (fd, NULL);
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   g_autofree char *cert_pem = NULL;
   g_autofree char *key_pem = NULL;
   g_autofree char *both = NULL;
 
   g_assert_true (eit_tls_generate_self_signed ("mvp-hub", 1, &cert_pem, &key_pem, &error));
-  f->cert_file = write_temp (cert_pem);
-  f->key_file = write_temp (key_pem);
+  f->cert_file = eit_test_write_temp (cert_pem);
+  f->key_file = eit_test_write_temp (key_pem);
   both = g_strconcat (cert_pem, key_pem, NULL);
   certificate = g_tls_certificate_new_from_pem (both, -1, &error);
   g_assert_no_error (error);
   f->fingerprint = eit_tls_certificate_fingerprint (certificate);
   f->messages = g_ptr_array_new_with_free_func (g_free);
-  f->soup_websockets = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static void
@@ -85,7 +70,7 @@ fixture_tear_down (Fixture       *f,
   eit_test_run_for (50);
   if (f->node != NULL)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
 
       /* Closing its stdin ends it; it must exit by itself. */
       g_output_stream_close (g_subprocess_get_stdin_pipe (f->node), NULL, NULL);
@@ -94,14 +79,8 @@ fixture_tear_down (Fixture       *f,
       g_clear_object (&f->node_out);
       g_clear_object (&f->node);
     }
-  if (f->soup != NULL)
-    {
-      g_ptr_array_set_size (f->soup_websockets, 0);
-      soup_server_disconnect (f->soup);
-      g_clear_object (&f->soup);
-    }
+  g_clear_pointer (&f->soup, eit_test_soup_peer_free);
   eit_test_run_for (20);
-  g_ptr_array_unref (f->soup_websockets);
   g_ptr_array_unref (f->messages);
   g_unlink (f->cert_file);
   g_unlink (f->key_file);
@@ -116,7 +95,7 @@ fixture_tear_down (Fixture       *f,
 static char *
 node_read_line (Fixture *f)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   char *line = g_data_input_stream_read_line_utf8 (f->node_out, NULL, NULL, &error);
 
   g_assert_no_error (error);
@@ -128,8 +107,8 @@ static void
 start_node_hub (Fixture    *f,
                 const char *host)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *script = g_test_build_filename (G_TEST_DIST, "integration", "mvp-hub.js", NULL);
   g_autofree char *ws = g_test_build_filename (G_TEST_DIST, "..", "bench", "node", "node_modules",
                                                "ws", NULL);
@@ -167,66 +146,18 @@ assert_node_selected (Fixture    *f,
 
 /* Bare libsoup --------------------------------------------------------------- */
 
-static void
-soup_echo_message_cb (SoupWebsocketConnection *websocket,
-                      int                      type,
-                      GBytes                  *message,
-                      gpointer                 user_data)
-{
-  if (soup_websocket_connection_get_state (websocket) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_message (websocket, type, message);
-}
-
-static void
-soup_websocket_cb (SoupServer              *server,
-                   SoupServerMessage       *msg,
-                   const char              *path,
-                   SoupWebsocketConnection *websocket,
-                   gpointer                 user_data)
-{
-  Fixture *f = user_data;
-
-  /* libsoup drops its reference when this returns. */
-  g_ptr_array_add (f->soup_websockets, g_object_ref (websocket));
-  g_signal_connect (websocket, "message", G_CALLBACK (soup_echo_message_cb), NULL);
-}
-
-/* The token check, before the upgrade, as an MVP hub does it. */
-static void
-soup_request_cb (SoupServer        *server,
-                 SoupServerMessage *msg,
-                 const char        *path,
-                 GHashTable        *query,
-                 gpointer           user_data)
-{
-  const char *authorization =
-    soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
-
-  if (g_strcmp0 (authorization, "Bearer " TOKEN) != 0)
-    soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
-}
-
 /* protocols: what the server selects from (NULL: it selects none). */
 static void
 start_soup_hub (Fixture     *f,
                 const char **protocols)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsCertificate) certificate = NULL;
-  GSList *uris;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
 
   certificate = g_tls_certificate_new_from_files (f->cert_file, f->key_file, &error);
   g_assert_no_error (error);
-  f->soup = soup_server_new ("tls-certificate", certificate, NULL);
-  soup_server_add_handler (f->soup, "/", soup_request_cb, f, NULL);
-  soup_server_add_websocket_handler (f->soup, "/", NULL, (char **) protocols, soup_websocket_cb,
-                                     f, NULL);
-  soup_server_listen_local (f->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
-                            &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (f->soup);
-  f->url = g_strdup_printf ("wss://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  f->soup = eit_test_soup_peer_new (certificate, TOKEN, protocols, eit_test_soup_peer_echo, NULL);
+  f->url = g_strdup (f->soup->url);
 }
 
 /* The client ----------------------------------------------------------------- */
@@ -426,7 +357,7 @@ test_soup_no_subprotocol (Fixture       *f,
   reason = mode_reason_of (f->connection);
   g_assert_cmpstr (reason, ==, "hub did not select eithub.v1");
   assert_echo (f, "{\"via\":\"libsoup\"}");
-  g_assert_cmpuint (f->soup_websockets->len, ==, 1);
+  g_assert_cmpuint (f->soup->websockets->len, ==, 1);
 }
 
 static void
@@ -441,7 +372,7 @@ test_soup_selects_v1 (Fixture       *f,
   eit_connection_connect (f->connection);
   WAIT_FOR (state_of (f->connection) == EIT_CONNECTION_STATE_CONNECTED);
   assert_fell_back (f);
-  g_assert_cmpstr (soup_websocket_connection_get_protocol (g_ptr_array_index (f->soup_websockets, 0)),
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (g_ptr_array_index (f->soup->websockets, 0)),
                    ==, EIT_SUBPROTOCOL_V1);
   assert_echo (f, "{\"via\":\"libsoup\"}");
   g_assert_cmpuint (messages_in_of (f->connection), ==, 1);
@@ -453,9 +384,9 @@ run_probe (Fixture    *f,
            const char *mode,
            char      **err)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) probe = NULL;
-  g_autofree char *token_file = write_temp (TOKEN);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) probe = NULL;
+  g_autofree char *token_file = eit_test_write_temp (TOKEN);
   g_autofree char *option = g_strconcat ("--protocol-mode=", mode, NULL);
   const char *path = g_getenv ("EIT_PROBE");
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <libsoup/soup.h>
 
+#include "eit-test-soup-peer.h"
 #include "eit-test-util.h"
 
 #define TOKEN "closes-token-91c2"
@@ -20,10 +21,7 @@
 
 typedef struct
 {
-  SoupServer *server;
-  char *url;
-  char *fingerprint;
-  GPtrArray *websockets;
+  EitTestSoupPeer *peer;
   /* One answer per hello, in order; past the end, a welcome. */
   const char * const *script;
   GPtrArray *hellos;       /* JsonObject of each hello */
@@ -49,7 +47,7 @@ hello_cb (SoupWebsocketConnection *websocket,
           GBytes                   *message,
           Fixture                 *f)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   const char *answer;
   JsonObject *hello;
   guint n;
@@ -85,16 +83,10 @@ hello_cb (SoupWebsocketConnection *websocket,
 }
 
 static void
-websocket_cb (SoupServer              *server,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *websocket,
-              gpointer                 user_data)
+accepted_cb (SoupWebsocketConnection *websocket,
+             gpointer                 user_data)
 {
-  Fixture *f = user_data;
-
-  g_ptr_array_add (f->websockets, g_object_ref (websocket));
-  g_signal_connect (websocket, "message", G_CALLBACK (hello_cb), f);
+  g_signal_connect (websocket, "message", G_CALLBACK (hello_cb), user_data);
 }
 
 static void
@@ -102,26 +94,14 @@ fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   const char *protocols[] = { EIT_SUBPROTOCOL_V1, NULL };
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
 
-  f->websockets = g_ptr_array_new_with_free_func (g_object_unref);
   f->hellos = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  f->fingerprint = eit_tls_certificate_fingerprint (eit_test_certificate ());
-  f->server = soup_server_new ("tls-certificate", eit_test_certificate (), NULL);
-  soup_server_add_websocket_handler (f->server, "/", NULL, (char **) protocols, websocket_cb, f,
-                                     NULL);
-  soup_server_listen_local (f->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
-                            &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (f->server);
-  f->url = g_strdup_printf ("wss://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  f->peer = eit_test_soup_peer_new (NULL, NULL, protocols, accepted_cb, f);
   f->connection = g_object_new (EIT_TYPE_CONNECTION,
-                                "url", f->url,
+                                "url", f->peer->url,
                                 "token", TOKEN,
                                 "trust-mode", EIT_TRUST_PINNED,
-                                "pinned-fingerprint", f->fingerprint,
+                                "pinned-fingerprint", f->peer->fingerprint,
                                 "reconnect-base", 20,
                                 "reconnect-cap", 100,
                                 "connect-timeout", 3000,
@@ -135,12 +115,8 @@ fixture_tear_down (Fixture       *f,
   eit_connection_disconnect (f->connection);
   g_assert_finalize_object (f->connection);
   eit_test_run_for (50);
-  g_ptr_array_unref (f->websockets);
-  soup_server_disconnect (f->server);
-  g_clear_object (&f->server);
+  eit_test_soup_peer_free (f->peer);
   g_ptr_array_unref (f->hellos);
-  g_free (f->url);
-  g_free (f->fingerprint);
 }
 
 static const char *
@@ -218,7 +194,7 @@ test_foreign_session (Fixture       *f,
   eit_connection_connect (f->connection);
   WAIT_FOR (eit_connection_get_state (f->connection) == EIT_CONNECTION_STATE_CONNECTED);
   /* The hub drops the link: the client resumes session s1, which is refused. */
-  soup_websocket_connection_close (g_ptr_array_index (f->websockets, 0),
+  soup_websocket_connection_close (g_ptr_array_index (f->peer->websockets, 0),
                                    SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "restart");
   WAIT_FOR (f->hellos->len == 3 &&
             eit_connection_get_state (f->connection) == EIT_CONNECTION_STATE_CONNECTED);
@@ -273,8 +249,8 @@ static void
 test_ipv6_hub (void)
 {
   const char *tokens[] = { TOKEN, NULL };
-  g_autoptr (EitHubServer) hub = eit_hub_server_new (eit_test_certificate (), tokens);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(EitHubServer) hub = eit_hub_server_new (eit_test_certificate (), tokens);
+  g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *fingerprint = NULL;
   EitConnection *connection;

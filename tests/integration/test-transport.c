@@ -12,7 +12,8 @@
 
 #include "eit-error.h"
 #include "eit-tls.h"
-#include "eit-transport.h"
+#include "eit-transport-private.h"
+#include "eit-test-observed.h"
 #include "eit-test-util.h"
 
 #define TOKEN "tok-3f6c1a0e9b7d4c2a"
@@ -34,76 +35,14 @@ typedef struct
   GPtrArray *server_transports;
 } Fixture;
 
-/* Per-transport record of what the signals delivered. */
-typedef struct
-{
-  guint n_closed;
-  guint n_frames;
-  guint n_pongs;
-  GString *last_frame;
-  gboolean last_frame_terminated;
-} Observed;
-
 /* Iterates the default main context until cond holds, failing after WAIT_MS. */
 #define WAIT_FOR(cond) g_assert_true (eit_test_wait_until ((cond), WAIT_MS))
-
-static void
-observed_free (Observed *observed)
-{
-  g_string_free (observed->last_frame, TRUE);
-  g_free (observed);
-}
-
-static void
-frame_cb (EitTransport *transport,
-          const char   *text,
-          gsize         len,
-          Observed     *observed)
-{
-  observed->n_frames++;
-  g_string_truncate (observed->last_frame, 0);
-  g_string_append_len (observed->last_frame, text, len);
-  observed->last_frame_terminated = text[len] == '\0';
-}
-
-static void
-pong_cb (EitTransport *transport,
-         Observed     *observed)
-{
-  observed->n_pongs++;
-}
-
-static void
-closed_cb (EitTransport *transport,
-           Observed     *observed)
-{
-  observed->n_closed++;
-}
-
-static Observed *
-observe (EitTransport *transport)
-{
-  Observed *observed = g_new0 (Observed, 1);
-
-  observed->last_frame = g_string_new (NULL);
-  g_signal_connect (transport, "frame", G_CALLBACK (frame_cb), observed);
-  g_signal_connect (transport, "pong", G_CALLBACK (pong_cb), observed);
-  g_signal_connect (transport, "closed", G_CALLBACK (closed_cb), observed);
-  g_object_set_data_full (G_OBJECT (transport), "observed", observed, (GDestroyNotify) observed_free);
-  return observed;
-}
-
-static Observed *
-observed (EitTransport *transport)
-{
-  return g_object_get_data (G_OBJECT (transport), "observed");
-}
 
 static void
 server_upgraded_cb (SoupServerMessage *msg,
                     Fixture           *f)
 {
-  g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
   const char *protocol =
     soup_message_headers_get_one (soup_server_message_get_response_headers (msg),
                                   "Sec-WebSocket-Protocol");
@@ -113,7 +52,7 @@ server_upgraded_cb (SoupServerMessage *msg,
                                             g_strcmp0 (protocol, EIT_SUBPROTOCOL_V1) == 0
                                               ? EIT_PROTOCOL_MODE_FULL : EIT_PROTOCOL_MODE_BASE,
                                             f->server_max_message_size);
-  observe (transport);
+  eit_test_observe (transport);
   g_ptr_array_add (f->server_transports, transport);
 }
 
@@ -182,25 +121,11 @@ server_request_cb (SoupServer        *server,
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, body, strlen (body));
 }
 
-static char *
-write_temp_pem (const char *pem)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("eit-test-XXXXXX.pem", &path, &error);
-
-  g_assert_no_error (error);
-  g_close (fd, NULL);
-  g_file_set_contents (path, pem, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *pem = NULL;
   g_autofree char *other_pem = NULL;
   g_autofree char *other_key = NULL;
@@ -210,10 +135,10 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   f->fingerprint = eit_tls_certificate_fingerprint (f->certificate);
   g_object_get (f->certificate, "certificate-pem", &pem, NULL);
-  f->cert_file = write_temp_pem (pem);
+  f->cert_file = eit_test_write_temp (pem);
 
   g_assert_true (eit_tls_generate_self_signed ("someone-else", 1, &other_pem, &other_key, &error));
-  f->other_ca_file = write_temp_pem (other_pem);
+  f->other_ca_file = eit_test_write_temp (other_pem);
 
   f->server_transports = g_ptr_array_new ();
   f->server = soup_server_new ("tls-certificate", f->certificate, NULL);
@@ -287,7 +212,7 @@ fixture_tear_down (Fixture       *f,
       EitTransport *transport = g_ptr_array_index (f->server_transports, i);
 
       eit_transport_close (transport, EIT_CLOSE_GOING_AWAY, "test over");
-      WAIT_FOR (observed (transport)->n_closed == 1);
+      WAIT_FOR (eit_test_observed (transport)->n_closed == 1);
       finalize_transport (transport);
     }
   g_ptr_array_unref (f->server_transports);
@@ -328,14 +253,14 @@ connect_client (Fixture                   *f,
                 const EitTransportOptions *options,
                 GError                   **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   EitTransport *transport;
 
   eit_transport_connect_async (options, NULL, connect_done_cb, &result);
   WAIT_FOR (result != NULL);
   transport = eit_transport_connect_finish (result, error);
   if (transport != NULL)
-    observe (transport);
+    eit_test_observe (transport);
   return transport;
 }
 
@@ -359,7 +284,7 @@ connect_pair (Fixture              *f,
               EitTransportOptions  *options,
               EitTransport        **server_side)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   guint n_before = f->server_transports->len;
   EitTransport *client = connect_client (f, options, &error);
 
@@ -374,7 +299,7 @@ static void
 close_and_finalize_client (EitTransport *client)
 {
   eit_transport_close (client, EIT_CLOSE_NORMAL, "bye");
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   finalize_transport (client);
 }
 
@@ -430,7 +355,7 @@ test_pin_mismatch (Fixture       *f,
   const char *wrong = "SHA256:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
                       "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   EitTransport *client;
 
   f->client_dropped_handshake = TRUE;
@@ -453,7 +378,7 @@ test_untrusted_system (Fixture       *f,
                        gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   EitTransport *client;
 
   f->client_dropped_handshake = TRUE;
@@ -515,7 +440,7 @@ test_ca_file_other (Fixture       *f,
                     gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   f->client_dropped_handshake = TRUE;
 
@@ -535,7 +460,7 @@ test_ca_file_unreadable (Fixture       *f,
                          gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   options.trust_mode = EIT_TRUST_CA_FILE;
   options.ca_file = "/nonexistent/eit-ca.pem";
@@ -551,8 +476,8 @@ test_ca_file_unreadable (Fixture       *f,
 static void
 trust_in_system (Fixture *f)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsDatabase) database = g_tls_file_database_new (f->cert_file, &error);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (f->cert_file, &error);
 
   g_assert_no_error (error);
   g_tls_backend_set_default_database (g_tls_backend_get_default (), database);
@@ -580,7 +505,7 @@ test_pin_strict_when_system_trusts (Fixture       *f,
                                     gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   f->client_dropped_handshake = TRUE;
   trust_in_system (f);
@@ -596,7 +521,7 @@ test_ca_file_strict_when_system_trusts (Fixture       *f,
                                         gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   f->client_dropped_handshake = TRUE;
   trust_in_system (f);
@@ -612,7 +537,7 @@ test_ws_url_refused (Fixture       *f,
                      gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *ws_url = g_strconcat ("ws://", f->url + strlen ("wss://"), NULL);
 
   options.url = ws_url;
@@ -629,7 +554,7 @@ test_bad_pin_is_config (Fixture       *f,
                         gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   options.pin = "md5:1234";
   g_assert_null (connect_client (f, &options, &error));
@@ -642,10 +567,10 @@ test_refused (Fixture       *f,
               gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GSocketAddress) address = NULL;
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   guint16 port;
 
@@ -672,8 +597,8 @@ test_unauthorized (Fixture       *f,
                    gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GError) no_token_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) no_token_error = NULL;
 
   options.token = "wrong-token";
   g_assert_null (connect_client (f, &options, &error));
@@ -720,7 +645,7 @@ test_refusals_mapped (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       EitTransportOptions options = pinned_options (f);
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
 
       options.token = cases[i].token;
       g_assert_null (connect_client (f, &options, &error));
@@ -737,7 +662,7 @@ test_bad_token_is_config (Fixture       *f,
                           gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   /* A token could otherwise carry a header of its own into the request. */
   options.token = "abc\r\nX-Injected: 1";
@@ -755,7 +680,7 @@ test_bad_header_values_are_config (Fixture       *f,
 {
   EitTransportOptions options = pinned_options (f);
   g_autofree char *url = g_strconcat (f->url, "a%0d%0aX-Injected:%201", NULL);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   EitTransport *client;
 
   options.origin = "https://example.org\r\nX-Injected: 1";
@@ -795,7 +720,7 @@ test_not_tls (Fixture       *f,
               gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   GSocketService *plain = g_socket_service_new ();
   guint16 port;
@@ -838,9 +763,9 @@ test_round_trip (Fixture       *f,
   /* The length counts, not a terminator: send only a prefix of a buffer. */
   g_assert_true (eit_transport_send (client, up, strlen (up)));
   g_assert_true (eit_transport_send (client, "[1,2,3]tail", 7));
-  WAIT_FOR (observed (server_side)->n_frames == 2);
-  g_assert_cmpstr (observed (server_side)->last_frame->str, ==, "[1,2,3]");
-  g_assert_true (observed (server_side)->last_frame_terminated);
+  WAIT_FOR (eit_test_observed (server_side)->n_frames == 2);
+  g_assert_cmpstr (eit_test_observed (server_side)->last_frame->str, ==, "[1,2,3]");
+  g_assert_true (eit_test_observed (server_side)->last_frame_terminated);
   g_assert_cmpuint (eit_transport_get_frames_in (server_side), ==, 2);
   g_assert_cmpuint (eit_transport_get_bytes_in (server_side), ==, strlen (up) + 7);
   g_assert_cmpuint (eit_transport_get_frames_out (client), ==, 2);
@@ -848,9 +773,9 @@ test_round_trip (Fixture       *f,
   g_assert_cmpint (eit_transport_get_last_receive_time (server_side), >, before);
 
   g_assert_true (eit_transport_send (server_side, down, strlen (down)));
-  WAIT_FOR (observed (client)->n_frames == 1);
-  g_assert_cmpstr (observed (client)->last_frame->str, ==, down);
-  g_assert_true (observed (client)->last_frame_terminated);
+  WAIT_FOR (eit_test_observed (client)->n_frames == 1);
+  g_assert_cmpstr (eit_test_observed (client)->last_frame->str, ==, down);
+  g_assert_true (eit_test_observed (client)->last_frame_terminated);
   g_assert_cmpuint (eit_transport_get_frames_in (client), ==, 1);
   g_assert_cmpuint (eit_transport_get_bytes_in (client), ==, strlen (down));
 
@@ -885,7 +810,7 @@ test_ws_keepalive_pong (Fixture       *f,
   before = eit_transport_get_last_receive_time (client);
 
   eit_transport_set_ws_keepalive (client, 20);
-  WAIT_FOR (observed (client)->n_pongs >= 2);
+  WAIT_FOR (eit_test_observed (client)->n_pongs >= 2);
   g_assert_cmpint (eit_transport_get_last_receive_time (client), >, before);
   eit_transport_set_ws_keepalive (client, 0);
 
@@ -915,10 +840,10 @@ test_oversize_to_server (Fixture       *f,
   client = connect_pair (f, &options, &server_side);
 
   send_filled (client, 2024);
-  WAIT_FOR (observed (server_side)->n_frames == 1);
+  WAIT_FOR (eit_test_observed (server_side)->n_frames == 1);
   send_filled (client, 2025);
 
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (client), ==, EIT_CLOSE_TOO_BIG);
   g_assert_cmpstr (eit_transport_get_close_reason (client), ==,
                    "message of 2025 bytes exceeds the limit of 2024");
@@ -926,10 +851,10 @@ test_oversize_to_server (Fixture       *f,
   g_assert_false (eit_transport_is_open (client));
   g_assert_false (eit_transport_send (client, "{}", 2));
 
-  WAIT_FOR (observed (server_side)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (server_side)->n_closed == 1);
   g_assert_true (eit_transport_get_closed_locally (server_side));
   g_assert_cmpuint (eit_transport_get_close_code (server_side), ==, EIT_CLOSE_TOO_BIG);
-  g_assert_cmpuint (observed (server_side)->n_frames, ==, 1);
+  g_assert_cmpuint (eit_test_observed (server_side)->n_frames, ==, 1);
 
   finalize_transport (client);
 }
@@ -948,11 +873,11 @@ test_oversize_base_mode (Fixture       *f,
   client = connect_pair (f, &options, &server_side);
 
   send_filled (client, 1001);
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (client), ==, EIT_CLOSE_TOO_BIG);
   g_assert_cmpstr (eit_transport_get_close_reason (client), ==,
                    "message of 1001 bytes exceeds the limit of 1000");
-  g_assert_cmpuint (observed (server_side)->n_frames, ==, 0);
+  g_assert_cmpuint (eit_test_observed (server_side)->n_frames, ==, 0);
 
   finalize_transport (client);
 }
@@ -971,13 +896,13 @@ test_oversize_to_client (Fixture       *f,
   /* Far over the limit, and over libsoup's default 128 KiB frame limit, so
    * only our own check can explain a clean 1009. */
   send_filled (server_side, 256 * 1024);
-  WAIT_FOR (observed (server_side)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (server_side)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (server_side), ==, EIT_CLOSE_TOO_BIG);
   g_assert_cmpstr (eit_transport_get_close_reason (server_side), ==,
                    "message of 262144 bytes exceeds the limit of 1124");
-  g_assert_cmpuint (observed (client)->n_frames, ==, 0);
+  g_assert_cmpuint (eit_test_observed (client)->n_frames, ==, 0);
 
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   finalize_transport (client);
 }
 
@@ -994,20 +919,20 @@ test_abort (Fixture       *f,
   eit_transport_abort (client);
   g_assert_false (eit_transport_is_open (client));
   g_assert_false (eit_transport_send (client, "{}", 2));
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (client), ==, 0);
   g_assert_null (eit_transport_get_close_reason (client));
   g_assert_true (eit_transport_get_closed_locally (client));
 
   /* The hub saw the link drop without a close frame. */
-  WAIT_FOR (observed (server_side)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (server_side)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (server_side), ==, 0);
   g_assert_false (eit_transport_get_closed_locally (server_side));
 
   /* Nothing more happens, however often it is asked. */
   eit_transport_abort (client);
   eit_transport_close (client, EIT_CLOSE_NORMAL, "late");
-  g_assert_cmpuint (observed (client)->n_closed, ==, 1);
+  g_assert_cmpuint (eit_test_observed (client)->n_closed, ==, 1);
 
   finalize_transport (client);
 }
@@ -1023,8 +948,8 @@ test_server_abort (Fixture       *f,
   client = connect_pair (f, &options, &server_side);
 
   eit_transport_abort (server_side);
-  WAIT_FOR (observed (server_side)->n_closed == 1);
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (server_side)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (client), ==, 0);
   g_assert_false (eit_transport_get_closed_locally (client));
 
@@ -1047,7 +972,7 @@ test_closed_once (Fixture       *f,
   eit_transport_close (client, EIT_CLOSE_GOING_AWAY, "again");
   g_assert_false (eit_transport_send (client, "{}", 2));
 
-  WAIT_FOR (observed (client)->n_closed == 1 && observed (server_side)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1 && eit_test_observed (server_side)->n_closed == 1);
   g_assert_true (eit_transport_get_closed_locally (client));
   g_assert_cmpuint (eit_transport_get_close_code (client), ==, EIT_CLOSE_NORMAL);
   g_assert_cmpstr (eit_transport_get_close_reason (client), ==, "bye");
@@ -1060,15 +985,15 @@ test_closed_once (Fixture       *f,
   eit_transport_abort (client);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_assert_cmpuint (observed (client)->n_closed, ==, 1);
-  g_assert_cmpuint (observed (server_side)->n_closed, ==, 1);
+  g_assert_cmpuint (eit_test_observed (client)->n_closed, ==, 1);
+  g_assert_cmpuint (eit_test_observed (server_side)->n_closed, ==, 1);
   finalize_transport (client);
 
   /* The hub closes with an application code and an over-long reason: the
    * reason is cut to what a close frame holds. */
   client = connect_pair (f, &options, &server_side);
   eit_transport_close (server_side, EIT_CLOSE_TIMEOUT, long_reason);
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (client), ==, EIT_CLOSE_TIMEOUT);
   g_assert_cmpuint (strlen (eit_transport_get_close_reason (client)), ==, 123);
   g_assert_cmpstr (eit_transport_get_close_reason (server_side), ==,
@@ -1087,15 +1012,15 @@ test_close_internal_error (Fixture       *f,
   /* libsoup 3.2 hubs take 1011 only from a server: a client's becomes 1001. */
   client = connect_pair (f, &options, &server_side);
   eit_transport_close (client, EIT_CLOSE_INTERNAL_ERROR, "internal error");
-  WAIT_FOR (observed (server_side)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (server_side)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (server_side), ==, EIT_CLOSE_GOING_AWAY);
   g_assert_cmpstr (eit_transport_get_close_reason (server_side), ==, "internal error");
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   finalize_transport (client);
 
   client = connect_pair (f, &options, &server_side);
   eit_transport_close (server_side, EIT_CLOSE_INTERNAL_ERROR, "internal error");
-  WAIT_FOR (observed (client)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (client)->n_closed == 1);
   g_assert_cmpuint (eit_transport_get_close_code (client), ==, EIT_CLOSE_INTERNAL_ERROR);
   finalize_transport (client);
 }
@@ -1112,7 +1037,7 @@ test_dispose_open (Fixture       *f,
 
   /* Dropping an open transport drops its link: the hub sees it go. */
   finalize_transport (client);
-  WAIT_FOR (observed (server_side)->n_closed == 1);
+  WAIT_FOR (eit_test_observed (server_side)->n_closed == 1);
 }
 
 static void
@@ -1120,9 +1045,9 @@ test_cancelled (Fixture       *f,
                 gconstpointer  data)
 {
   EitTransportOptions options = pinned_options (f);
-  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
   eit_transport_connect_async (&options, cancellable, connect_done_cb, &result);
   g_cancellable_cancel (cancellable);

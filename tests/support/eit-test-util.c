@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "eit-test-util.h"
@@ -124,6 +125,39 @@ wake_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+collect_text_cb (gpointer    instance,
+                 const char *text,
+                 gulong      len,
+                 GPtrArray  *texts)
+{
+  g_assert_cmpuint (strlen (text), ==, len);
+  g_ptr_array_add (texts, g_strndup (text, len));
+}
+
+gulong
+eit_test_collect_texts (gpointer    instance,
+                        const char *signal,
+                        GPtrArray  *texts)
+{
+  return g_signal_connect (instance, signal, G_CALLBACK (collect_text_cb), texts);
+}
+
+static void
+flag_cb (gpointer  instance,
+         gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+gulong
+eit_test_flag_signal (gpointer    instance,
+                      const char *signal,
+                      gboolean   *flag)
+{
+  return g_signal_connect (instance, signal, G_CALLBACK (flag_cb), flag);
+}
+
 void
 eit_test_iterate (void)
 {
@@ -204,19 +238,41 @@ eit_test_transport_connect (const EitTransportOptions *options,
   return r.transport;
 }
 
-EitTransport *
-eit_test_transport_to_hub (EitTestHub *hub,
-                           gboolean    offer_v1,
-                           GError    **error)
+EitTransportOptions
+eit_test_transport_options (EitTestHub *hub)
 {
   EitTransportOptions options = {
     .url = hub->url,
     .token = hub->token,
     .trust_mode = EIT_TRUST_PINNED,
     .pin = hub->fingerprint,
-    .offer_v1 = offer_v1,
+    .offer_v1 = TRUE,
   };
 
+  return options;
+}
+
+void
+eit_test_transport_connect_and_close (const EitTransportOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  EitTransport *transport = eit_test_transport_connect (options, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (eit_transport_is_open (transport));
+  eit_transport_close (transport, EIT_CLOSE_NORMAL, "bye");
+  eit_test_transport_wait_closed (transport, 2000);
+  g_assert_finalize_object (transport);
+}
+
+EitTransport *
+eit_test_transport_to_hub (EitTestHub *hub,
+                           gboolean    offer_v1,
+                           GError    **error)
+{
+  EitTransportOptions options = eit_test_transport_options (hub);
+
+  options.offer_v1 = offer_v1;
   return eit_test_transport_connect (&options, error);
 }
 
@@ -251,4 +307,18 @@ eit_test_env_number (const char *name,
   if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &number, NULL))
     g_error ("%s must be a number, not \"%s\"", name, value);
   return number;
+}
+
+char *
+eit_test_write_temp (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("eit-test-XXXXXX.pem", &path, &error);
+
+  g_assert_no_error (error);
+  g_close (fd, NULL);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
 }

@@ -41,6 +41,12 @@ EitConnection   *eit_test_connection_new       (EitTestHub   *hub,
 /* Connects a raw base-layer transport and waits for the result. */
 EitTransport    *eit_test_transport_connect    (const EitTransportOptions *options,
                                                 GError                   **error);
+/* The options of a raw transport to hub: pinned, with its token, offering
+ * eithub.v1 (change a copy's members for the case at hand). */
+EitTransportOptions eit_test_transport_options (EitTestHub *hub);
+/* Connects with options, checks that the transport is open, closes it
+ * normally and checks that it finalizes. */
+void             eit_test_transport_connect_and_close (const EitTransportOptions *options);
 /* A raw transport to hub, pinned, with the token, offering eithub.v1 or not. */
 EitTransport    *eit_test_transport_to_hub     (EitTestHub   *hub,
                                                 gboolean      offer_v1,
@@ -60,6 +66,18 @@ gboolean         eit_test_transport_wait_closed (EitTransport *transport,
     (condition);                                                            \
   })
 
+/* Appends a copy of the text of every emission of signal, one of the
+ * library's text signals (const char *text, gulong len: "message",
+ * "frame", "sent"), to texts. Returns the handler id. */
+gulong           eit_test_collect_texts        (gpointer      instance,
+                                                const char   *signal,
+                                                GPtrArray    *texts);
+/* Sets *flag to TRUE when instance emits signal, one without arguments
+ * ("closed", "pong"). Returns the handler id. */
+gulong           eit_test_flag_signal          (gpointer      instance,
+                                                const char   *signal,
+                                                gboolean     *flag);
+
 /* One main-context iteration that blocks at most 10 ms. */
 void             eit_test_iterate              (void);
 /* Runs the main context for ms milliseconds (events keep flowing). */
@@ -70,6 +88,9 @@ guint            eit_test_count_sources        (void);
  * when unset; anything else stops the test with a message. */
 guint64          eit_test_env_number           (const char   *name,
                                                 guint64       fallback);
+/* Writes text (such as a PEM) into a new temporary file and returns its
+ * path; the caller removes it. */
+char            *eit_test_write_temp           (const char   *text);
 /* A directory for artefacts (screenshots, exports): $EIT_TEST_OUTPUT. */
 const char      *eit_test_output_dir           (void);
 

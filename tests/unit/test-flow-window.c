@@ -195,6 +195,49 @@ test_floor_and_idle (void)
   eit_flow_window_clear (&p.w);
 }
 
+/* Twenty 1000-byte frames cross a 12.5 kB/s link, 80 ms apart, and a TCP
+ * retransmission holds every ack back: the first comes 1.7 s in, the rest
+ * in one burst 9 ms later, together with that of a frame sent in between.
+ * 20 kB in 9 ms is no 2.2 MB/s path: the bytes took 1.6 s to send. */
+static void
+test_ack_burst_is_no_fast_path (void)
+{
+  EitFlowWindow w;
+  gint64 t0 = G_USEC_PER_SEC;
+
+  eit_flow_window_init (&w, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
+  for (guint64 i = 1; i <= 20; i++)
+    eit_flow_window_frame_sent (&w, i, t0 + i * 80000, FALSE);
+  eit_flow_window_acked (&w, 1, 1000, t0 + 1700000);
+  eit_flow_window_frame_sent (&w, 21, t0 + 1701000, FALSE);
+  eit_flow_window_acked (&w, 21, 20000, t0 + 1709000);
+  g_test_message ("rate %.0f B/s, window %" G_GUINT64_FORMAT " B", w.rate, w.window);
+  g_assert_cmpfloat (w.rate, <=, 13000);
+  g_assert_cmpuint (w.window, <=, EIT_FLOW_WINDOW_INITIAL_BYTES);
+  eit_flow_window_clear (&w);
+}
+
+/* A trickle (one message every 2 ms) through a link's token bucket is
+ * acknowledged within 0.3 ms: that says nothing of the link's rate, and a
+ * fresh window must not grow from it. */
+static void
+test_trickle_gives_no_sample (void)
+{
+  EitFlowWindow w;
+  gint64 now = G_USEC_PER_SEC;
+
+  eit_flow_window_init (&w, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
+  for (guint64 i = 1; i <= 20; i++)
+    {
+      eit_flow_window_frame_sent (&w, i, now, TRUE);
+      eit_flow_window_acked (&w, i, 1000, now + 300);
+      now += 2000;
+    }
+  g_assert_cmpfloat (w.rate, ==, 0);
+  g_assert_cmpuint (w.window, ==, EIT_FLOW_WINDOW_INITIAL_BYTES);
+  eit_flow_window_clear (&w);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,5 +247,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flow-window/follows-a-slowdown", test_follows_a_slowdown);
   g_test_add_func ("/flow-window/app-limited-keeps-window", test_app_limited_keeps_window);
   g_test_add_func ("/flow-window/floor-and-idle", test_floor_and_idle);
+  g_test_add_func ("/flow-window/ack-burst-is-no-fast-path", test_ack_burst_is_no_fast_path);
+  g_test_add_func ("/flow-window/trickle-gives-no-sample", test_trickle_gives_no_sample);
   return g_test_run ();
 }

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "eit-error.h"
-#include "eit-json.h"
+#include "eit-json-private.h"
+#include "eit-json-text.h"
 
 /* A literal with its exact length, embedded NULs included. */
 #define S(literal) literal, (sizeof literal - 1)
@@ -661,6 +662,23 @@ parse_copy (const char   *frame,
   return eit_envelope_parse (*copy_out, len, env, bodies, error);
 }
 
+/* Parses a copy of frame (named in the log first), which must succeed;
+ * returns its length. */
+static gsize
+assert_parses (const char   *frame,
+               char        **copy_out,
+               EitEnvelope  *env,
+               GArray       *bodies)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = strlen (frame);
+
+  g_test_message ("%s", frame);
+  g_assert_true (parse_copy (frame, len, copy_out, env, bodies, &error));
+  g_assert_no_error (error);
+  return len;
+}
+
 static void
 assert_span (EitJsonSpan span,
              const char *expected)
@@ -718,14 +736,10 @@ test_envelope_data (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GArray) bodies = new_bodies ();
-      g_autoptr(GError) error = NULL;
       g_autofree char *copy = NULL;
-      gsize len = strlen (cases[i].frame);
       EitEnvelope env;
+      gsize len = assert_parses (cases[i].frame, &copy, &env, bodies);
 
-      g_test_message ("%s", cases[i].frame);
-      g_assert_true (parse_copy (cases[i].frame, len, &copy, &env, bodies, &error));
-      g_assert_no_error (error);
       g_assert_cmpint (env.type, ==, EIT_ENVELOPE_DATA);
       assert_span (env.type_name, "data");
       g_assert_true (env.has_seq);
@@ -793,14 +807,10 @@ test_envelope_types (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GArray) bodies = new_bodies ();
-      g_autoptr(GError) error = NULL;
       g_autofree char *copy = NULL;
       EitEnvelope env;
 
-      g_test_message ("%s", cases[i].frame);
-      g_assert_true (parse_copy (cases[i].frame, strlen (cases[i].frame), &copy, &env, bodies,
-                                 &error));
-      g_assert_no_error (error);
+      assert_parses (cases[i].frame, &copy, &env, bodies);
       g_assert_cmpint (env.type, ==, cases[i].type);
       assert_span (env.type_name, cases[i].type_name);
       g_assert_false (env.has_seq);
@@ -834,14 +844,10 @@ test_envelope_unknown_type (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GArray) bodies = new_bodies ();
-      g_autoptr(GError) error = NULL;
       g_autofree char *copy = NULL;
-      gsize len = strlen (cases[i].frame);
       EitEnvelope env;
+      gsize len = assert_parses (cases[i].frame, &copy, &env, bodies);
 
-      g_test_message ("%s", cases[i].frame);
-      g_assert_true (parse_copy (cases[i].frame, len, &copy, &env, bodies, &error));
-      g_assert_no_error (error);
       g_assert_cmpint (env.type, ==, EIT_ENVELOPE_UNKNOWN);
       assert_span (env.type_name, cases[i].type_name);
       /* The span points into the frame, for the close reason. */
@@ -1305,6 +1311,68 @@ test_span_get_uint (void)
   g_assert_false (eit_json_span_get_uint (&span, &v));
 }
 
+static void
+test_text_message_type (void)
+{
+  static const struct { const char *json; const char *type; } cases[] = {
+    { "{\"type\":\"hello\"}", "hello" },
+    { " { \"a\" : {\"type\":\"inner\"}, \"type\" : \"outer\" } ", "outer" },
+    { "{\"kind\":\"reading\",\"x\":1}", "reading" },
+    { "{\"event\":\"e\",\"kind\":\"k\"}", "k" },
+    { "{\"kind\":\"k\",\"type\":\"t\"}", "t" },
+    { "{\"text\":\"\\\"type\\\":\\\"no\\\"\"}", NULL },
+    { "{\"type\":1}", NULL },
+    { "[{\"type\":\"x\"}]", NULL },
+    { "\"type\"", NULL },
+    { "{\"type\":\"unterminated", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *type = eit_json_scan_message_type (cases[i].json, strlen (cases[i].json));
+      g_assert_cmpstr (type, ==, cases[i].type);
+    }
+}
+
+/* The scan reads the first 4 KiB only and keeps 64 bytes of the type. */
+static void
+test_text_message_type_bounds (void)
+{
+  g_autofree char *pad = g_strnfill (4096, 'p');
+  g_autofree char *long_name = g_strnfill (100, 't');
+  g_autofree char *late = g_strdup_printf ("{\"pad\":\"%s\",\"type\":\"late\"}", pad);
+  g_autofree char *long_type = g_strdup_printf ("{\"type\":\"%s\"}", long_name);
+  g_autofree char *found_late = eit_json_scan_message_type (late, strlen (late));
+  g_autofree char *found_long = eit_json_scan_message_type (long_type, strlen (long_type));
+
+  g_assert_null (found_late);
+  g_assert_cmpuint (strlen (found_long), ==, 64);
+  g_assert_true (g_str_has_prefix (long_name, found_long));
+  g_assert_null (eit_json_scan_message_type (NULL, 0));
+}
+
+static void
+test_text_pretty (void)
+{
+  g_autofree char *a = eit_json_pretty ("{\"v\":23.31,\"s\":\"a, b: {c}\",\"e\":[],\"o\":{},\"l\":[1,2]}");
+  g_autofree char *b = eit_json_pretty ("  [ ]  ");
+
+  g_assert_cmpstr (a, ==,
+                   "{\n  \"v\": 23.31,\n  \"s\": \"a, b: {c}\",\n  \"e\": [],\n  \"o\": {},\n"
+                   "  \"l\": [\n    1,\n    2\n  ]\n}");
+  g_assert_cmpstr (b, ==, "[]");
+}
+
+/* A log keeps the start of a big message: its cut text is indented as far
+ * as it goes, without reading past the end. */
+static void
+test_text_pretty_cut (void)
+{
+  g_autofree char *cut = eit_json_pretty ("{\"a\":[1,\"x\\");
+
+  g_assert_cmpstr (cut, ==, "{\n  \"a\": [\n    1,\n    \"x\\");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1334,5 +1402,9 @@ main (int   argc,
 
   g_test_add_func ("/json/find-member", test_find_member);
   g_test_add_func ("/json/span-get-uint", test_span_get_uint);
+  g_test_add_func ("/json/text/message-type", test_text_message_type);
+  g_test_add_func ("/json/text/message-type-bounds", test_text_message_type_bounds);
+  g_test_add_func ("/json/text/pretty-verbatim", test_text_pretty);
+  g_test_add_func ("/json/text/pretty-cut", test_text_pretty_cut);
   return g_test_run ();
 }

@@ -31,8 +31,8 @@ test_generate_fields (void)
 {
   g_autofree char *cert_pem = NULL;
   g_autofree char *key_pem = NULL;
-  g_autoptr (GError) error = NULL;
-  g_auto (gnutls_x509_crt_t) crt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(gnutls_x509_crt_t) crt = NULL;
   char cn[256];
   size_t cn_size = sizeof cn;
   unsigned int bits = 0;
@@ -89,8 +89,8 @@ static void
 test_serials_differ (void)
 {
   g_autofree char *pem_a = NULL, *key_a = NULL, *pem_b = NULL, *key_b = NULL;
-  g_auto (gnutls_x509_crt_t) a = NULL;
-  g_auto (gnutls_x509_crt_t) b = NULL;
+  g_auto(gnutls_x509_crt_t) a = NULL;
+  g_auto(gnutls_x509_crt_t) b = NULL;
   guint8 serial_a[64], serial_b[64];
   size_t size_a = sizeof serial_a, size_b = sizeof serial_b;
 
@@ -108,12 +108,12 @@ test_serials_differ (void)
 static void
 test_load_and_fingerprint (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsCertificate) certificate = NULL;
-  g_autoptr (GByteArray) der = NULL;
-  g_auto (gnutls_x509_crt_t) crt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GByteArray) der = NULL;
+  g_auto(gnutls_x509_crt_t) crt = NULL;
   g_autofree char *fingerprint = NULL;
-  g_autoptr (GString) expected = g_string_new ("sha256:");
+  g_autoptr(GString) expected = g_string_new ("sha256:");
   gnutls_datum_t datum;
   guint8 digest[32];
   size_t digest_size = sizeof digest;
@@ -161,7 +161,7 @@ test_pin_good (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (forms); i++)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       g_autofree char *pin = eit_tls_normalize_pin (forms[i], &error);
 
       g_assert_no_error (error);
@@ -191,7 +191,7 @@ test_pin_bad (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       g_autofree char *pin = eit_tls_normalize_pin (cases[i].pin, &error);
 
       g_assert_null (pin);

@@ -5,23 +5,12 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/socket.h>
 
+#include "eit-test-frames.h"
+#include "eit-test-pair.h"
 #include "eit-test-util.h"
 #include "eit-types.h"
-#include "eit-websocket.h"
-
-#define FIN  0x80
-#define RSV1 0x40
-#define RSV2 0x20
-#define RSV3 0x10
-
-#define OP_CONTINUATION 0x0
-#define OP_TEXT         0x1
-#define OP_BINARY       0x2
-#define OP_CLOSE        0x8
-#define OP_PING         0x9
-#define OP_PONG         0xa
+#include "eit-websocket-private.h"
 
 #define WAIT_MS 2000
 
@@ -245,23 +234,6 @@ assert_message (Engine     *e,
   g_assert_cmpmem (got, got_len, text, len < 0 ? strlen (text) : (gsize) len);
 }
 
-static void
-socket_pair (GSocketConnection **a,
-             GSocketConnection **b)
-{
-  int fds[2];
-
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GSocket) socket = g_socket_new_from_fd (fds[i], &error);
-
-      g_assert_no_error (error);
-      *(i == 0 ? a : b) = g_socket_connection_factory_create_connection (socket);
-    }
-}
-
 /* The engine and a raw peer ------------------------------------------------ */
 
 typedef struct {
@@ -280,12 +252,12 @@ fixture_init_full (Fixture          *f,
                    guint64           max_message_size,
                    GBytes           *leftover)
 {
-  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
 
   memset (f, 0, sizeof *f);
   f->sources = eit_test_count_sources ();
   f->role = role;
-  socket_pair (&connection, &f->peer_connection);
+  eit_test_socket_pair (&connection, &f->peer_connection);
   f->peer = g_socket_connection_get_socket (f->peer_connection);
   f->received = g_byte_array_new ();
   engine_init (&f->e, connection, role, max_message_size, leftover);
@@ -320,7 +292,7 @@ peer_send (Fixture     *f,
   /* Blocking: the socket buffer takes all these small writes at once. */
   while (done < len)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       gssize n = g_socket_send (f->peer, (const char *) data + done, len - done, NULL, &error);
 
       g_assert_no_error (error);
@@ -336,7 +308,7 @@ peer_send_frame (Fixture    *f,
                  const void *payload,
                  gssize      len)
 {
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
 
   append_frame (frame, first, f->role == EIT_WEBSOCKET_ROLE_SERVER, payload,
                 len < 0 ? strlen (payload) : (gsize) len, 0);
@@ -348,7 +320,7 @@ peer_send_close (Fixture    *f,
                  gushort     code,
                  const char *reason)
 {
-  g_autoptr (GByteArray) payload = close_payload (code, reason);
+  g_autoptr(GByteArray) payload = close_payload (code, reason);
 
   peer_send_frame (f, FIN | OP_CLOSE, payload->data, payload->len);
 }
@@ -359,7 +331,7 @@ peer_pump (Fixture *f)
 {
   while (!f->peer_eof)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       char buf[64 * 1024];
       gssize n = g_socket_receive_with_blocking (f->peer, buf, sizeof buf, FALSE, NULL, &error);
 
@@ -410,7 +382,7 @@ peer_expect_close_frame (Fixture    *f,
                          gushort     code,
                          const char *reason)
 {
-  g_auto (Frame) frame = { 0, };
+  g_auto(Frame) frame = { 0, };
   gsize len;
   const guint8 *p;
 
@@ -442,8 +414,8 @@ peer_expect_eof (Fixture *f)
 static void
 peer_answer_close (Fixture *f)
 {
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
-  g_autoptr (GByteArray) payload = close_payload (1000, NULL);
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  g_autoptr(GByteArray) payload = close_payload (1000, NULL);
 
   append_frame (frame, FIN | OP_CLOSE, f->role == EIT_WEBSOCKET_ROLE_SERVER, payload->data,
                 payload->len, 0);
@@ -477,7 +449,7 @@ test_server_text (void)
   Fixture f;
   g_autofree char *medium = g_strnfill (300, 'm');
   g_autofree char *large = g_strnfill (70000, 'L');
-  g_autoptr (GByteArray) frames = g_byte_array_new ();
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
   const char *text = "h\xc3\xa9llo w\xc3\xb6rld \xf0\x9f\x98\x80";
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
@@ -507,7 +479,7 @@ static void
 test_server_unmasked (void)
 {
   Fixture f;
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
   append_frame (frame, FIN | OP_TEXT, FALSE, "hi", 2, 0);
@@ -571,7 +543,7 @@ test_server_ping (void)
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
   for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
     {
-      g_auto (Frame) frame = { 0, };
+      g_auto(Frame) frame = { 0, };
 
       peer_send_frame (&f, FIN | OP_PING, payloads[i], -1);
       /* Unmasked: peer_read_frame checks the mask against the role. */
@@ -592,8 +564,8 @@ static void
 test_server_fragmented (void)
 {
   Fixture f;
-  g_autoptr (GByteArray) frames = g_byte_array_new ();
-  g_auto (Frame) pong = { 0, };
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
+  g_auto(Frame) pong = { 0, };
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
   /* "é" is cut between two fragments: UTF-8 is checked on the whole. */
@@ -750,7 +722,7 @@ test_server_continuation_length_overflow (void)
   peer_send_frame (&f, OP_TEXT, "abcde", 5);
   peer_send (&f, header, sizeof header);
   {
-    g_auto (Frame) frame = { 0, };
+    g_auto(Frame) frame = { 0, };
     const guint8 *p;
 
     g_assert_true (peer_read_frame (&f, &frame));
@@ -867,8 +839,8 @@ static void
 test_server_leftover (void)
 {
   Fixture f;
-  g_autoptr (GByteArray) frames = g_byte_array_new ();
-  g_autoptr (GBytes) leftover = NULL;
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
+  g_autoptr(GBytes) leftover = NULL;
   g_autofree char *third = g_strnfill (200, '3');
   gsize cut;
 
@@ -914,8 +886,8 @@ test_server_refusal_while_blocked (void)
   const gsize big = 1024 * 1024;
   g_autofree char *text = g_strnfill (big, 'b');
   g_autofree char *more = g_strnfill (30000, 'm');
-  g_autoptr (GByteArray) frames = g_byte_array_new ();
-  g_auto (Frame) frame = { 0, };
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
+  g_auto(Frame) frame = { 0, };
   guint busy;
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
@@ -953,7 +925,7 @@ test_server_refusal_reads_until_close (void)
   Fixture f;
   const gsize size = 512 * 1024;
   g_autofree char *payload = g_strnfill (size, 'p');
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
   gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
   gsize sent = 0;
 
@@ -1006,7 +978,7 @@ static void
 test_server_control_flood (void)
 {
   Fixture f;
-  g_autoptr (GByteArray) frames = g_byte_array_new ();
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
   eit_websocket_set_control_frame_limit (f.e.ws, 20);
@@ -1016,7 +988,7 @@ test_server_control_flood (void)
   /* 20 pongs, then the refusal. */
   for (guint i = 0; i < 20; i++)
     {
-      g_auto (Frame) frame = { 0, };
+      g_auto(Frame) frame = { 0, };
 
       g_assert_true (peer_read_frame (&f, &frame));
       g_assert_cmpuint (frame.opcode, ==, OP_PONG);
@@ -1051,13 +1023,13 @@ test_server_output_limit_pauses (void)
   /* The peer reads: everything goes out, then the ping is read and answered. */
   for (gsize i = 0; i < expected; i++)
     {
-      g_auto (Frame) frame = { 0, };
+      g_auto(Frame) frame = { 0, };
 
       g_assert_true (peer_read_frame (&f, &frame));
       g_assert_cmpuint (frame.opcode, ==, OP_TEXT);
     }
   {
-    g_auto (Frame) pong = { 0, };
+    g_auto(Frame) pong = { 0, };
 
     g_assert_true (peer_read_frame (&f, &pong));
     g_assert_cmpuint (pong.opcode, ==, OP_PONG);
@@ -1096,7 +1068,7 @@ static void
 test_server_read_budget (void)
 {
   Fixture f;
-  g_autoptr (GByteArray) frames = g_byte_array_new ();
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
   guint after_one;
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
@@ -1117,7 +1089,7 @@ test_server_progress (void)
 {
   Fixture f;
   g_autofree char *text = g_strnfill (4000, 'g');
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
   gint64 before;
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
@@ -1145,7 +1117,7 @@ test_client_sends_masked (void)
   fixture_init (&f, EIT_WEBSOCKET_ROLE_CLIENT);
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     {
-      g_auto (Frame) frame = { 0, };
+      g_auto(Frame) frame = { 0, };
 
       g_assert_true (eit_websocket_send_text (f.e.ws, texts[i], strlen (texts[i])));
       /* peer_read_frame checks the mask bit and unmasks. */
@@ -1163,7 +1135,7 @@ test_client_sends_masked (void)
   /* Its pong and its close are masked too. */
   peer_send_frame (&f, FIN | OP_PING, "p", 1);
   {
-    g_auto (Frame) frame = { 0, };
+    g_auto(Frame) frame = { 0, };
 
     g_assert_true (peer_read_frame (&f, &frame));
     g_assert_cmpuint (frame.opcode, ==, OP_PONG);
@@ -1179,7 +1151,7 @@ static void
 test_client_masked_from_server (void)
 {
   Fixture f;
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_CLIENT);
   append_frame (frame, FIN | OP_TEXT, TRUE, "hi", 2, 0);
@@ -1290,7 +1262,7 @@ test_peer_drop (void)
   /* In the middle of a frame: the half frame is not delivered. */
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
   {
-    g_autoptr (GByteArray) frame = g_byte_array_new ();
+    g_autoptr(GByteArray) frame = g_byte_array_new ();
 
     append_frame (frame, FIN | OP_TEXT, TRUE, "truncated", 9, 0);
     peer_send (&f, frame->data, frame->len - 3);
@@ -1307,7 +1279,7 @@ static void
 test_send_refused (void)
 {
   Fixture f;
-  g_auto (Frame) frame = { 0, };
+  g_auto(Frame) frame = { 0, };
 
   fixture_init (&f, EIT_WEBSOCKET_ROLE_SERVER);
   g_assert_false (eit_websocket_send_text (f.e.ws, "bad \xff", 5));
@@ -1343,7 +1315,7 @@ test_keepalive (void)
   eit_websocket_set_keepalive_interval (f.e.ws, 20);
   while (pings < 3)
     {
-      g_auto (Frame) frame = { 0, };
+      g_auto(Frame) frame = { 0, };
 
       g_assert_true (peer_read_frame (&f, &frame));
       g_assert_cmpuint (frame.opcode, ==, OP_PING);
@@ -1380,12 +1352,12 @@ test_engine_to_engine (void)
   const gsize sizes[] = { 0, 1, 125, 126, 65535, 65536, 200000 };
   const guint rounds = 3;
   guint sources = eit_test_count_sources ();
-  g_autoptr (GSocketConnection) a = NULL;
-  g_autoptr (GSocketConnection) b = NULL;
+  g_autoptr(GSocketConnection) a = NULL;
+  g_autoptr(GSocketConnection) b = NULL;
   Engine client, server;
   guint n = 0;
 
-  socket_pair (&a, &b);
+  eit_test_socket_pair (&a, &b);
   engine_init (&client, a, EIT_WEBSOCKET_ROLE_CLIENT, 256 * 1024, NULL);
   engine_init (&server, b, EIT_WEBSOCKET_ROLE_SERVER, 256 * 1024, NULL);
   g_clear_object (&a);

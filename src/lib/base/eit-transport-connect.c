@@ -15,7 +15,6 @@
 #include "eit-no-trust-database.h"
 #include "eit-tls.h"
 
-#define MAX_TOKEN_LENGTH 256
 /* A status line's reason, as quoted in an error message. */
 #define MAX_REASON_PHRASE 64
 
@@ -86,7 +85,7 @@ describe_certificate_errors (GTlsCertificateFlags errors)
     { G_TLS_CERTIFICATE_INSECURE, N_("signed with an insecure algorithm") },
     { G_TLS_CERTIFICATE_GENERIC_ERROR, N_("invalid") },
   };
-  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (descriptions); i++)
     {
@@ -127,7 +126,7 @@ check_certificate (ConnectData          *data,
 
     case EIT_TRUST_CA_FILE:
       {
-        g_autoptr (GError) local_error = NULL;
+        g_autoptr(GError) local_error = NULL;
         g_autofree char *problem = NULL;
         GTlsCertificateFlags errors;
 
@@ -341,10 +340,10 @@ websocket_connect_cb (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
-  g_autoptr (GTask) task = user_data;
+  g_autoptr(GTask) task = user_data;
   ConnectData *data = g_task_get_task_data (task);
-  g_autoptr (SoupWebsocketConnection) websocket = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(SoupWebsocketConnection) websocket = NULL;
+  g_autoptr(GError) error = NULL;
   const char *protocol;
 
   websocket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
@@ -384,7 +383,7 @@ prepare_trust (ConnectData                *data,
 
     case EIT_TRUST_CA_FILE:
       {
-        g_autoptr (GError) local_error = NULL;
+        g_autoptr(GError) local_error = NULL;
 
         if (options->ca_file == NULL || *options->ca_file == '\0')
           {
@@ -438,11 +437,12 @@ eit_transport_connect_async (const EitTransportOptions *options,
                              GAsyncReadyCallback        callback,
                              gpointer                   user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsDatabase) database = NULL;
-  g_autoptr (GSocketAddress) remote = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GTlsDatabase) system_database = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
   const char *protocols[] = { NULL, NULL };
   const char *host;
   ConnectData *data;
@@ -480,7 +480,7 @@ eit_transport_connect_async (const EitTransportOptions *options,
       g_task_return_new_error (task, EIT_ERROR, EIT_ERROR_CONFIG,
                                _("the token is not valid: a token is 1 to %d characters from "
                                  "A-Z a-z 0-9 - _ . ~ (copy it from the hub's token file)"),
-                               MAX_TOKEN_LENGTH);
+                               EIT_TOKEN_MAX_LENGTH);
       return;
     }
   if (options->origin != NULL && !is_visible_ascii (options->origin))
@@ -511,13 +511,17 @@ eit_transport_connect_async (const EitTransportOptions *options,
       return;
     }
 
-  /* The database is always given, never left to glib-networking, which
-   * would read the whole system store again for every connection (some
-   * 10 ms of main-loop time): the system store is the TLS backend's, loaded
-   * once per process; a pin or a CA file gets a database that trusts
-   * nothing, so accept-certificate runs for every certificate. */
+  /* The TLS connection libsoup builds starts from the process's default
+   * database, and glib-networking reads the whole system store again for
+   * every connection built with it (7-9 ms of main-loop time): the
+   * default becomes a database that trusts nothing, which costs nothing
+   * (eit-no-trust-database.c). A pin or a CA file keeps that one, so
+   * accept-certificate runs for every certificate; the system mode gets
+   * the system store, and with it one read of the store per connect, the
+   * price of glib-networking's own checks (OCSP stapling included). */
+  system_database = eit_no_trust_database_install_default ();
   if (data->trust_mode == EIT_TRUST_SYSTEM)
-    database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+    database = g_steal_pointer (&system_database);
   else
     database = g_object_ref (eit_no_trust_database_get_default ());
   /* A session per connect: a WebSocket leaves its session once it is

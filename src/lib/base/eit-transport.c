@@ -17,15 +17,12 @@
 
 #include "eit-signal.h"
 #include "eit-tls.h"
-#include "eit-websocket.h"
 
 /* libsoup 3.2 drops a connection without a close frame when one frame is
  * over its max-incoming-payload-size, so its limit sits well above ours and
  * we close with 1009 and a reason ourselves (PROTOCOL.md 2.6). */
 #define LIBSOUP_LIMIT_FACTOR 4
 #define LIBSOUP_LIMIT_SLACK  (1024 * 1024)
-
-/* A close frame carries at most 125 bytes: the 2-byte code and the reason. */
 
 /* How long a close waits for the peer's close frame before the link is
  * dropped: libsoup 3.2 starts its own 5 s wait only once the close frame is
@@ -307,9 +304,10 @@ _eit_transport_new_for_client (SoupWebsocketConnection *websocket,
   self->max_message_size = max_message_size;
   self->frame_limit = frame_limit_for (mode, max_message_size);
   self->last_receive_time = g_get_monotonic_time ();
-  set_tls_details (self, soup_message_get_tls_protocol_version (msg),
-                   g_strdup (soup_message_get_tls_ciphersuite_name (msg)),
-                   soup_message_get_tls_peer_certificate (msg));
+  if (msg != NULL)
+    set_tls_details (self, soup_message_get_tls_protocol_version (msg),
+                     g_strdup (soup_message_get_tls_ciphersuite_name (msg)),
+                     soup_message_get_tls_peer_certificate (msg));
 
   soup_websocket_connection_set_max_incoming_payload_size (
     websocket, MAX (self->frame_limit * LIBSOUP_LIMIT_FACTOR, self->frame_limit + LIBSOUP_LIMIT_SLACK));
@@ -380,7 +378,7 @@ eit_transport_send (EitTransport *self,
     }
   else
     {
-      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr(GBytes) bytes = NULL;
 
       if (!eit_transport_is_open (self))
         return FALSE;
@@ -431,7 +429,7 @@ eit_transport_close (EitTransport *self,
 void
 eit_transport_abort (EitTransport *self)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (EIT_IS_TRANSPORT (self));
 

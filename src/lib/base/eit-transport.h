@@ -2,16 +2,14 @@
 /* The base layer: one authenticated WebSocket over TLS carrying JSON text
  * frames. A client transport is made by eit_transport_connect_async() and
  * runs on libsoup's SoupWebsocketConnection; the hub wraps the connections
- * it accepts with eit_transport_new_for_server(), which run on our own
- * EitWebsocket. Either way the protocol's size limit is enforced (close 1009
- * with a reason), binary frames are refused (1003) and TLS details are
- * reported. It knows nothing of envelopes or sessions. */
+ * it accepts, which run on our own EitWebsocket (eit-transport-private.h).
+ * Either way the protocol's size limit is enforced (close 1009 with a
+ * reason), binary frames are refused (1003) and TLS details are reported.
+ * It knows nothing of envelopes or sessions. */
 #pragma once
 
 #include <gio/gio.h>
-#include <libsoup/soup.h>
 #include "eit-types.h"
-#include "eit-websocket.h"
 
 G_BEGIN_DECLS
 
@@ -40,17 +38,7 @@ void          eit_transport_connect_async  (const EitTransportOptions *options,
 EitTransport *eit_transport_connect_finish (GAsyncResult  *result,
                                             GError       **error);
 
-/* stream: the connection after the hub wrote its 101. mode is what the hub
- * negotiated. */
-EitTransport *eit_transport_new_for_server (GIOStream       *stream,
-                                            EitProtocolMode  mode,
-                                            guint64          max_message_size);
-
 EitProtocolMode eit_transport_get_mode          (EitTransport *self);
-/* For a client that finds the hub does not speak what it selected
- * (PROTOCOL.md 2.3): the frames from now on are read in mode. */
-void            eit_transport_set_mode          (EitTransport    *self,
-                                                 EitProtocolMode  mode);
 gboolean        eit_transport_is_open           (EitTransport *self);
 /* Sends one text frame; FALSE (and nothing sent) when not open. */
 gboolean        eit_transport_send              (EitTransport *self,
@@ -74,24 +62,10 @@ gboolean        eit_transport_get_closed_locally (EitTransport *self);
 const char     *eit_transport_get_tls_version   (EitTransport *self);
 const char     *eit_transport_get_tls_cipher    (EitTransport *self);
 const char     *eit_transport_get_peer_fingerprint (EitTransport *self);
-/* monotonic µs of the last frame (any kind, pongs included) received */
-gint64          eit_transport_get_last_receive_time (EitTransport *self);
-/* The kernel's count of bytes received on the TCP connection (Linux TCP_INFO
- * tcpi_bytes_received): it moves while a large frame is still arriving,
- * before any frame is delivered. FALSE when it cannot be read. */
-gboolean        eit_transport_get_kernel_bytes_received (EitTransport *self,
-                                                         guint64      *bytes);
 guint64         eit_transport_get_bytes_in      (EitTransport *self);
 guint64         eit_transport_get_bytes_out     (EitTransport *self);
 guint64         eit_transport_get_frames_in     (EitTransport *self);
 guint64         eit_transport_get_frames_out    (EitTransport *self);
-/* WebSocket-level keepalive pings (base-layer mode); 0 disables. */
-void            eit_transport_set_ws_keepalive  (EitTransport *self,
-                                                 guint         interval_ms);
-/* The hub's framing (NULL on a client) and a client's libsoup WebSocket
- * (NULL on the hub). */
-EitWebsocket   *eit_transport_get_websocket     (EitTransport *self);
-SoupWebsocketConnection *eit_transport_get_soup_websocket (EitTransport *self);
 
 /* Signals:
  *   "frame"  (const char *text, gsize len): one text frame, within the size

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "eit-websocket.h"
+#include "eit-websocket-private.h"
 
 #include <string.h>
 
@@ -197,7 +197,7 @@ flush (EitWebsocket *self)
 {
   while (self->out_start < self->out->len)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       gsize count = self->out_retry ? self->out_retry : self->out->len - self->out_start;
       gssize written;
 
@@ -250,7 +250,7 @@ static gboolean
 output_deadline_cb (gpointer user_data)
 {
   EitWebsocket *self = user_data;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   self->output_deadline_id = 0;
   if (self->state == EIT_WEBSOCKET_STATE_OPEN)
@@ -357,8 +357,8 @@ stream_closed_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr (EitWebsocket) self = user_data;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(EitWebsocket) self = user_data;
+  g_autoptr(GError) error = NULL;
 
   if (!g_io_stream_close_finish (G_IO_STREAM (source), result, &error))
     g_debug ("websocket %p: closing the stream: %s", self, error->message);
@@ -899,7 +899,7 @@ read_all (EitWebsocket *self)
   while (self->state != EIT_WEBSOCKET_STATE_CLOSED && !self->shut_down_when_flushed &&
          !self->output_blocked && !self->yielded)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr(GError) error = NULL;
       gssize n;
 
       if (self->read_budget == 0)
@@ -931,7 +931,7 @@ socket_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
                         gpointer     user_data)
 {
-  g_autoptr (EitWebsocket) self = g_object_ref (((SocketSource *) source)->self);
+  g_autoptr(EitWebsocket) self = g_object_ref (((SocketSource *) source)->self);
   GIOCondition revents = g_source_query_unix_fd (source, self->fd_tag);
   gboolean resumed;
 
@@ -973,7 +973,7 @@ eit_io_stream_find_base (GIOStream *stream,
 {
   for (guint depth = 0; stream != NULL && depth < 4; depth++)
     {
-      g_autoptr (GIOStream) base = NULL;
+      g_autoptr(GIOStream) base = NULL;
       const char *property;
 
       if (G_TYPE_CHECK_INSTANCE_TYPE (stream, type))
@@ -1130,7 +1130,7 @@ eit_websocket_close (EitWebsocket *self,
 void
 eit_websocket_abort (EitWebsocket *self)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (EIT_IS_WEBSOCKET (self));
 

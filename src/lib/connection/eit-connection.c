@@ -11,12 +11,15 @@
 
 #include "eit-backoff.h"
 #include "eit-connection.h"
+#include "eit-connection-private.h"
 #include "eit-enums.h"
 #include "eit-error.h"
+#include "eit-flow-private.h"
+#include "eit-handshake.h"
 #include "eit-json.h"
 #include "eit-marshal.h"
 #include "eit-signal.h"
-#include "eit-transport.h"
+#include "eit-transport-private.h"
 
 struct _EitConnection
 {
@@ -59,6 +62,8 @@ struct _EitConnection
   EitTransport       *pending;         /* connecting, handshaking or cycling in */
   GPtrArray          *retired;         /* closing after a cycle */
   GCancellable       *connect_cancellable;
+  EitConnectFunc      connect_func;    /* NULL: eit_transport_connect_async () */
+  gpointer            connect_data;
   GArray             *bodies;
 
   GRand              *rand;
@@ -567,23 +572,20 @@ schedule_retry (EitConnection *self)
 static char *
 build_hello (EitConnection *self)
 {
-  GString *s = g_string_new ("{\"type\":\"hello\",\"instance\":\"");
+  /* Both ids were checked by eit_protocol_id_is_valid () when they arrived. */
+  EitHello hello = {
+    .instance = self->instance_id,
+    .generation = self->generation,
+    .session = self->session_id,
+    .epoch = self->session_epoch,
+    .recv = self->flow ? eit_flow_get_recv_seq (self->flow) : 0,
+    .ack = self->flow ? eit_flow_get_consumed_seq (self->flow) : 0,
+    .window_messages = self->window_messages,
+    .window_bytes = self->window_bytes,
+    .keepalive_ms = self->keepalive_interval,
+  };
 
-  g_string_append (s, self->instance_id);
-  g_string_append_printf (s, "\",\"generation\":%" G_GUINT64_FORMAT, self->generation);
-  /* Both ids were checked by eit_protocol_id_is_valid () when they arrived: no escaping needed. */
-  if (self->session_id != NULL && self->session_epoch != NULL)
-    g_string_append_printf (s, ",\"session\":\"%s\",\"epoch\":\"%s\"",
-                            self->session_id, self->session_epoch);
-  else
-    g_string_append (s, ",\"session\":null,\"epoch\":null");
-  g_string_append_printf (s, ",\"recv\":%" G_GUINT64_FORMAT ",\"ack\":%" G_GUINT64_FORMAT,
-                          self->flow ? eit_flow_get_recv_seq (self->flow) : 0,
-                          self->flow ? eit_flow_get_consumed_seq (self->flow) : 0);
-  g_string_append_printf (s, ",\"window\":{\"messages\":%u,\"bytes\":%" G_GUINT64_FORMAT "}"
-                          ",\"keepalive_ms\":%u}",
-                          self->window_messages, self->window_bytes, self->keepalive_interval);
-  return g_string_free (s, FALSE);
+  return eit_hello_build (&hello);
 }
 
 static void
@@ -621,72 +623,49 @@ handle_welcome (EitConnection *self,
                 gsize          len)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) welcome = eit_json_parse_object (text, len, &error);
-  JsonObject *window;
-  const char *session, *epoch, *type;
-  guint64 recv = 0, ack = 0, win_messages = 0, win_bytes = 0, generation = 0;
-  gboolean resumed = FALSE;
+  g_auto(EitWelcome) welcome = { NULL, };
 
-  if (welcome == NULL)
+  if (!eit_welcome_parse (text, len, &welcome, &error))
     {
       eit_transport_close (transport, EIT_CLOSE_PROTOCOL_VIOLATION, error->message);
       return FALSE;
     }
-  type = eit_json_object_get_string (welcome, "type");
-  session = eit_json_object_get_string (welcome, "session");
-  epoch = eit_json_object_get_string (welcome, "epoch");
-  window = eit_json_object_get_object (welcome, "window");
-  if (g_strcmp0 (type, "welcome") != 0 || !eit_protocol_id_is_valid (session) || !eit_protocol_id_is_valid (epoch) ||
-      !eit_json_object_get_bool (welcome, "resumed", &resumed) ||
-      !eit_json_object_get_uint (welcome, "recv", &recv) ||
-      !eit_json_object_get_uint (welcome, "ack", &ack) || ack > recv ||
-      window == NULL ||
-      !eit_json_object_get_uint (window, "messages", &win_messages) || win_messages == 0 ||
-      !eit_json_object_get_uint (window, "bytes", &win_bytes) || win_bytes == 0 ||
-      (json_object_has_member (welcome, "generation") &&
-       (!eit_json_object_get_uint (welcome, "generation", &generation) || generation == 0)))
-    {
-      eit_transport_close (transport, EIT_CLOSE_PROTOCOL_VIOLATION,
-                           "protocol violation: expected a valid welcome");
-      return FALSE;
-    }
-
   /* The hub may have moved the generation past what we sent (a reloaded
    * client restarts at 1): the next connect goes on from the hub's. */
-  if (generation != 0 && generation != self->generation)
+  if (welcome.generation != 0 && welcome.generation != self->generation)
     {
-      self->generation = generation;
+      self->generation = welcome.generation;
       notify (self, PROP_GENERATION);
     }
 
   ensure_flow (self);
-  if (!resumed && self->session_id != NULL)
+  if (!welcome.resumed && self->session_id != NULL)
     {
       guint resent = eit_flow_reset_session (self->flow);
 
       self->session_resets++;
       notify (self, PROP_SESSION_RESETS);
       g_debug ("session %s lost (hub epoch %s -> %s): %u messages renumbered",
-               self->session_id, self->session_epoch, epoch, resent);
+               self->session_id, self->session_epoch, welcome.epoch, resent);
       g_signal_emit (self, signals[SIGNAL_SESSION_RESET], 0, resent);
     }
-  if (g_strcmp0 (self->session_id, session) != 0)
+  if (g_strcmp0 (self->session_id, welcome.session) != 0)
     {
       g_free (self->session_id);
-      self->session_id = g_strdup (session);
+      self->session_id = g_strdup (welcome.session);
       notify (self, PROP_SESSION_ID);
     }
-  if (g_strcmp0 (self->session_epoch, epoch) != 0)
+  if (g_strcmp0 (self->session_epoch, welcome.epoch) != 0)
     {
       g_free (self->session_epoch);
-      self->session_epoch = g_strdup (epoch);
+      self->session_epoch = g_strdup (welcome.epoch);
       notify (self, PROP_SESSION_EPOCH);
     }
 
   eit_flow_detach (self->flow);
   eit_flow_attach (self->flow, transport,
-                   resumed ? recv : 0, resumed ? ack : 0,
-                   (guint) MIN (win_messages, G_MAXUINT32), win_bytes);
+                   welcome.resumed ? welcome.recv : 0, welcome.resumed ? welcome.ack : 0,
+                   (guint) MIN (welcome.window_messages, G_MAXUINT32), welcome.window_bytes);
   promote_pending (self);
   return TRUE;
 }
@@ -980,8 +959,21 @@ start_attempt (EitConnection *self)
     self->connect_timeout_id = g_timeout_add (self->connect_timeout, connect_timeout_cb, self);
   if (self->active == NULL)
     set_state (self, EIT_CONNECTION_STATE_CONNECTING, NULL);
-  eit_transport_connect_async (&options, self->connect_cancellable,
-                               connect_cb, self);
+  if (self->connect_func != NULL)
+    self->connect_func (self->connect_data, &options, self->connect_cancellable, connect_cb, self);
+  else
+    eit_transport_connect_async (&options, self->connect_cancellable, connect_cb, self);
+}
+
+void
+_eit_connection_set_connect_func (EitConnection  *self,
+                                  EitConnectFunc  func,
+                                  gpointer        data)
+{
+  g_return_if_fail (EIT_IS_CONNECTION (self));
+
+  self->connect_func = func;
+  self->connect_data = data;
 }
 
 void
@@ -1431,6 +1423,4 @@ eit_connection_init (EitConnection *self)
   self->retired = g_ptr_array_new_with_free_func (g_object_unref);
   self->bodies = g_array_new (FALSE, FALSE, sizeof (EitJsonSpan));
   self->rand = g_rand_new ();
-  /* One long-lived session per hub: its connection pool and TLS state. */
-  eit_backoff_init (&self->backoff, EIT_DEFAULT_RECONNECT_BASE_MS, EIT_DEFAULT_RECONNECT_CAP_MS);
 }

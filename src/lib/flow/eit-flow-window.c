@@ -51,12 +51,16 @@ eit_flow_window_frame_sent (EitFlowWindow *self,
                             gint64         now,
                             gboolean       app_limited)
 {
-  EitFlowWindowFrame frame = {
+  EitFlowWindowFrame frame;
+
+  /* From idle, what this frame's ack covers is sent from now on. */
+  if (self->frames_head == self->frames->len)
+    self->first_sent_time = now;
+  frame = (EitFlowWindowFrame) {
     last_seq, now, self->delivered,
     self->delivered_time != 0 ? self->delivered_time : now,
-    app_limited,
+    self->first_sent_time, app_limited,
   };
-
   g_array_append_val (self->frames, frame);
 }
 
@@ -151,22 +155,21 @@ eit_flow_window_acked (EitFlowWindow *self,
   rtt_ms = (now - frame.sent) / 1000.0;
   self->ack_rtt = self->ack_rtt < 0 ? rtt_ms : self->ack_rtt + (rtt_ms - self->ack_rtt) / 8.0;
 
-  interval = now - frame.delivered_time;
+  self->first_sent_time = frame.sent;
+  /* The sender ran dry: the sample would say nothing of the path (see the
+   * header), and the window stays. */
+  if (frame.app_limited)
+    return FALSE;
+  interval = MAX (now - frame.delivered_time, frame.sent - frame.first_sent);
   if (interval < EIT_FLOW_WINDOW_MIN_INTERVAL_US)
     return FALSE;
   sample = (double) (self->delivered - frame.delivered) * G_USEC_PER_SEC / (double) interval;
-  /* The sender ran dry: the path could have carried more. */
-  if (frame.app_limited && sample < self->rate)
-    return FALSE;
   add_sample (self, sample, now);
 
   half = self->target_ms / 2.0;
   queue_ms = half + MIN (self->ack_rtt, half);
   window = (guint64) (self->rate * queue_ms / 1000.0);
   window = MAX (window, EIT_FLOW_WINDOW_FLOOR_BYTES);
-  /* A sender that ran dry cannot have learnt that the path is slow. */
-  if (frame.app_limited)
-    window = MAX (window, self->window);
   if (window == self->window)
     return FALSE;
   self->window = window;

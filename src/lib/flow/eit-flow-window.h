@@ -8,11 +8,17 @@
  * Each data frame remembers, when it is sent, how much had been delivered
  * (acknowledged) and when; its acknowledgement then gives one rate sample
  * over at least one round trip: (delivered now - delivered then) / (now -
- * then). A burst of acks that queued behind the peer's own data cannot pass
- * for a fast path that way, as it would over a fixed short interval. The
- * estimate is the largest sample of the last second; a frame sent when the
- * sender had nothing more to send (application-limited) may raise it and the
- * window but never lower them.
+ * then), or over the time those bytes took to send if that is longer (BBR's
+ * send_elapsed): acks that waited behind the peer's data or behind a TCP
+ * retransmission and arrive as one burst cannot pass for a fast path. Seen
+ * on a 1 Mbit/s link without it: one sample of 2.4 MB/s, a window of 600 kB,
+ * the bottleneck's queue overflowing and 5 s of TCP recovery. The estimate
+ * is the largest sample of the last second. A frame sent when the sender had
+ * nothing more to send and half its window unused (application-limited)
+ * gives no sample: it cannot show the path's limit, and through a token
+ * bucket (a link's burst allowance) a trickle is acknowledged at once, which
+ * as a sample made a fresh session's window several times too large for a
+ * 1 Mbit/s or 100 kbit/s link.
  *
  * One phase (an ack RTT, at least 100 ms) in EIT_FLOW_WINDOW_PROBE_PERIOD
  * the window is half as large again: where the path has room, that shows as
@@ -43,6 +49,7 @@ typedef struct {
   gint64   sent;            /* µs */
   guint64  delivered;       /* bytes acknowledged before it was sent */
   gint64   delivered_time;  /* when the last of those was acknowledged */
+  gint64   first_sent;      /* when the newest frame acknowledged before it had been sent */
   gboolean app_limited;
 } EitFlowWindowFrame;
 
@@ -53,6 +60,7 @@ typedef struct {
   double   ack_rtt;         /* ms from sending a frame to its ack, smoothed; -1 before one */
   guint64  delivered;       /* bytes acknowledged, in total */
   gint64   delivered_time;  /* µs of the last acknowledgement, 0 before one */
+  gint64   first_sent_time; /* when the newest frame acknowledged had been sent */
   GArray  *frames;          /* EitFlowWindowFrame sent, not yet acknowledged */
   guint    frames_head;
   double   bucket_max[EIT_FLOW_WINDOW_BUCKETS];
@@ -65,7 +73,7 @@ void     eit_flow_window_clear         (EitFlowWindow *self);
 void     eit_flow_window_set_target    (EitFlowWindow *self,
                                         guint          target_ms);
 /* A data frame carrying bodies up to last_seq left at now; app_limited:
- * the sender had nothing more to send after it. */
+ * the sender had nothing more to send after it and half its window unused. */
 void     eit_flow_window_frame_sent    (EitFlowWindow *self,
                                         guint64        last_seq,
                                         gint64         now,

@@ -4,15 +4,16 @@
  * never re-serialized, what is ready and within credit leaves in as few
  * "data" frames as the frame bound allows, once per main-loop iteration, and
  * acks ride on data frames. Responsiveness rules (PROTOCOL.md 6.4): a frame
- * carries what the path delivers in about 100 ms and never more than 64 KiB,
- * and the bytes in flight follow the delivery rate, so a ping queues behind
+ * carries what the path delivers in about 100 ms, at least 4 KiB and never
+ * more than 64 KiB, small frames wait while half a window is in flight, and
+ * the bytes in flight follow the delivery rate, so a ping queues behind
  * about the queueing-delay target of data, not behind a whole window. */
 #include "config.h"
 
 #include <string.h>
 
 #include "eit-error.h"
-#include "eit-flow.h"
+#include "eit-flow-private.h"
 #include "eit-flow-window.h"
 #include "eit-signal.h"
 #include "eit-msg-ring.h"
@@ -107,34 +108,6 @@ enum {
   PROP_ACK_DELAY,
   PROP_MAX_MESSAGE_SIZE,
   PROP_RECEIVING_PAUSED,
-  PROP_PEER_WINDOW_MESSAGES,
-  PROP_PEER_WINDOW_BYTES,
-  PROP_CREDIT_MESSAGES,
-  PROP_CREDIT_BYTES,
-  PROP_IN_FLIGHT_MESSAGES,
-  PROP_IN_FLIGHT_BYTES,
-  PROP_QUEUE_DEPTH,
-  PROP_INBOUND_PENDING,
-  PROP_CREDIT_WAIT_TIME,
-  PROP_ADAPTED_WINDOW,
-  PROP_DELIVERY_RATE,
-  PROP_FRAME_BOUND,
-  PROP_QUEUED_BYTES,
-  PROP_PINGS_SENT,
-  PROP_PONGS_RECEIVED,
-  PROP_PINGS_RECEIVED,
-  PROP_RTT_LAST,
-  PROP_RTT_SMOOTHED,
-  PROP_RTT_P50,
-  PROP_RTT_P99,
-  PROP_MESSAGES_IN,
-  PROP_MESSAGES_OUT,
-  PROP_BYTES_IN,
-  PROP_BYTES_OUT,
-  PROP_FRAMES_OUT,
-  PROP_DUPLICATES,
-  PROP_RESENT,
-  PROP_REJECTED,
   N_PROPS
 };
 
@@ -265,7 +238,9 @@ has_credit (EitFlow *self,
 
 /* Body bytes one data frame may carry: what the path delivers in
  * EIT_FLOW_FRAME_TIME_MS, at most EIT_FLOW_MAX_FRAME_BODIES_BYTES (a frame
- * is never cut: one body always fits). */
+ * is never cut: one body always fits), and at least the window's floor: at
+ * 100 kbit/s, frames of one 1 kB body each spent 13 % of the link on frame,
+ * TLS record and TCP/IP headers. */
 static guint64
 frame_bound (EitFlow *self)
 {
@@ -273,7 +248,7 @@ frame_bound (EitFlow *self)
   guint64 bound = rate > 0 ? (guint64) (rate * EIT_FLOW_FRAME_TIME_MS / 1000.0)
                            : self->rate_window.window / 4;
 
-  return CLAMP (bound, 1, EIT_FLOW_MAX_FRAME_BODIES_BYTES);
+  return CLAMP (bound, EIT_FLOW_WINDOW_FLOOR_BYTES, EIT_FLOW_MAX_FRAME_BODIES_BYTES);
 }
 
 static void
@@ -325,6 +300,17 @@ flush (EitFlow *self)
           seq++;
         }
 
+      /* Credit that trickles back one ack at a time would go out as one
+       * small frame each (silly-window syndrome): while half a window is
+       * still in flight, keeping the link busy, wait until the credit fills
+       * a frame of half a window or the frame bound. */
+      if (seq <= self->last_assigned && seq > first &&
+          frame_bytes < MIN (bound, window_bytes / 2) &&
+          self->in_flight_bytes - frame_bytes >= window_bytes / 2)
+        {
+          self->in_flight_bytes -= frame_bytes;
+          seq = first;
+        }
       if (seq == first)
         {
           /* Out of credit: remember since when, for the credit-wait metric. */
@@ -343,8 +329,12 @@ flush (EitFlow *self)
 
       self->last_send_time = now;
       self->frames_out++;
-      /* Nothing more to send after it: the path could have taken more. */
-      eit_flow_window_frame_sent (&self->rate_window, seq - 1, now, seq > self->last_assigned);
+      /* Nothing more to send after it, and most of the window unused: the
+       * path could have taken more (application-limited). A sender that
+       * just keeps up with its credit is not. */
+      eit_flow_window_frame_sent (&self->rate_window, seq - 1, now,
+                                  seq > self->last_assigned &&
+                                  self->in_flight_bytes < window_bytes / 2);
       if (with_ack)
         mark_ack_sent (self, self->consumed_seq);
       self->messages_out += new_messages;
@@ -1003,44 +993,16 @@ eit_flow_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_WINDOW_MESSAGES:      g_value_set_uint (value, self->window_messages); break;
-    case PROP_WINDOW_BYTES:         g_value_set_uint64 (value, self->window_bytes); break;
-    case PROP_SEND_QUEUE_LIMIT:     g_value_set_uint (value, self->send_queue_limit); break;
-    case PROP_SEND_QUEUE_BYTES:     g_value_set_uint64 (value, self->send_queue_bytes); break;
-    case PROP_QUEUE_DELAY_TARGET:   g_value_set_uint (value, self->queue_delay_target); break;
-    case PROP_KEEPALIVE_INTERVAL:   g_value_set_uint (value, self->keepalive_interval); break;
-    case PROP_RTT_INTERVAL:         g_value_set_uint (value, self->rtt_interval); break;
-    case PROP_ACK_DELAY:            g_value_set_uint (value, self->ack_delay); break;
-    case PROP_MAX_MESSAGE_SIZE:     g_value_set_uint64 (value, self->max_message_size); break;
-    case PROP_RECEIVING_PAUSED:     g_value_set_boolean (value, self->receiving_paused); break;
-    case PROP_PEER_WINDOW_MESSAGES: g_value_set_uint (value, self->peer_window_messages); break;
-    case PROP_PEER_WINDOW_BYTES:    g_value_set_uint64 (value, self->peer_window_bytes); break;
-    case PROP_CREDIT_MESSAGES:      g_value_set_uint (value, credit_messages (self)); break;
-    case PROP_CREDIT_BYTES:         g_value_set_uint64 (value, credit_bytes (self)); break;
-    case PROP_IN_FLIGHT_MESSAGES:   g_value_set_uint (value, (guint) (self->sent_seq - self->peer_ack)); break;
-    case PROP_IN_FLIGHT_BYTES:      g_value_set_uint64 (value, self->in_flight_bytes); break;
-    case PROP_QUEUE_DEPTH:          g_value_set_uint (value, (guint) (self->last_assigned - self->sent_seq)); break;
-    case PROP_INBOUND_PENDING:      g_value_set_uint (value, eit_msg_ring_length (&self->inbound)); break;
-    case PROP_CREDIT_WAIT_TIME:     g_value_set_int64 (value, credit_wait_now (self)); break;
-    case PROP_ADAPTED_WINDOW:       g_value_set_uint64 (value, send_window_bytes (self, g_get_monotonic_time ())); break;
-    case PROP_DELIVERY_RATE:        g_value_set_double (value, self->rate_window.rate); break;
-    case PROP_FRAME_BOUND:          g_value_set_uint64 (value, frame_bound (self)); break;
-    case PROP_QUEUED_BYTES:         g_value_set_uint64 (value, self->queued_bytes); break;
-    case PROP_PINGS_SENT:           g_value_set_uint64 (value, self->pings_sent); break;
-    case PROP_PONGS_RECEIVED:       g_value_set_uint64 (value, self->pongs_received); break;
-    case PROP_PINGS_RECEIVED:       g_value_set_uint64 (value, self->pings_received); break;
-    case PROP_RTT_LAST:             g_value_set_double (value, self->rtt.last); break;
-    case PROP_RTT_SMOOTHED:         g_value_set_double (value, self->rtt.smoothed); break;
-    case PROP_RTT_P50:              g_value_set_double (value, eit_rtt_percentile (&self->rtt, 50)); break;
-    case PROP_RTT_P99:              g_value_set_double (value, eit_rtt_percentile (&self->rtt, 99)); break;
-    case PROP_MESSAGES_IN:          g_value_set_uint64 (value, self->messages_in); break;
-    case PROP_MESSAGES_OUT:         g_value_set_uint64 (value, self->messages_out); break;
-    case PROP_BYTES_IN:             g_value_set_uint64 (value, self->bytes_in); break;
-    case PROP_BYTES_OUT:            g_value_set_uint64 (value, self->bytes_out); break;
-    case PROP_FRAMES_OUT:           g_value_set_uint64 (value, self->frames_out); break;
-    case PROP_DUPLICATES:           g_value_set_uint64 (value, self->duplicates); break;
-    case PROP_RESENT:               g_value_set_uint64 (value, self->resent); break;
-    case PROP_REJECTED:             g_value_set_uint64 (value, self->rejected); break;
+    case PROP_WINDOW_MESSAGES:    g_value_set_uint (value, self->window_messages); break;
+    case PROP_WINDOW_BYTES:       g_value_set_uint64 (value, self->window_bytes); break;
+    case PROP_SEND_QUEUE_LIMIT:   g_value_set_uint (value, self->send_queue_limit); break;
+    case PROP_SEND_QUEUE_BYTES:   g_value_set_uint64 (value, self->send_queue_bytes); break;
+    case PROP_QUEUE_DELAY_TARGET: g_value_set_uint (value, self->queue_delay_target); break;
+    case PROP_KEEPALIVE_INTERVAL: g_value_set_uint (value, self->keepalive_interval); break;
+    case PROP_RTT_INTERVAL:       g_value_set_uint (value, self->rtt_interval); break;
+    case PROP_ACK_DELAY:          g_value_set_uint (value, self->ack_delay); break;
+    case PROP_MAX_MESSAGE_SIZE:   g_value_set_uint64 (value, self->max_message_size); break;
+    case PROP_RECEIVING_PAUSED:   g_value_set_boolean (value, self->receiving_paused); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1075,27 +1037,6 @@ eit_flow_set_property (GObject      *object,
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
-}
-
-static GParamSpec *
-metric_uint (const char *name)
-{
-  return g_param_spec_uint (name, NULL, NULL, 0, G_MAXUINT, 0,
-                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-}
-
-static GParamSpec *
-metric_uint64 (const char *name)
-{
-  return g_param_spec_uint64 (name, NULL, NULL, 0, G_MAXUINT64, 0,
-                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-}
-
-static GParamSpec *
-metric_double (const char *name)
-{
-  return g_param_spec_double (name, NULL, NULL, -1, G_MAXDOUBLE, -1,
-                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 }
 
 static void
@@ -1138,36 +1079,6 @@ eit_flow_class_init (EitFlowClass *klass)
   properties[PROP_RECEIVING_PAUSED] =
     g_param_spec_boolean ("receiving-paused", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_PEER_WINDOW_MESSAGES] = metric_uint ("peer-window-messages");
-  properties[PROP_PEER_WINDOW_BYTES] = metric_uint64 ("peer-window-bytes");
-  properties[PROP_CREDIT_MESSAGES] = metric_uint ("credit-messages");
-  properties[PROP_CREDIT_BYTES] = metric_uint64 ("credit-bytes");
-  properties[PROP_IN_FLIGHT_MESSAGES] = metric_uint ("in-flight-messages");
-  properties[PROP_IN_FLIGHT_BYTES] = metric_uint64 ("in-flight-bytes");
-  properties[PROP_QUEUE_DEPTH] = metric_uint ("queue-depth");
-  properties[PROP_INBOUND_PENDING] = metric_uint ("inbound-pending");
-  properties[PROP_CREDIT_WAIT_TIME] =
-    g_param_spec_int64 ("credit-wait-time", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_ADAPTED_WINDOW] = metric_uint64 ("adapted-window");
-  properties[PROP_DELIVERY_RATE] = metric_double ("delivery-rate");
-  properties[PROP_FRAME_BOUND] = metric_uint64 ("frame-bound");
-  properties[PROP_QUEUED_BYTES] = metric_uint64 ("queued-bytes");
-  properties[PROP_PINGS_SENT] = metric_uint64 ("pings-sent");
-  properties[PROP_PONGS_RECEIVED] = metric_uint64 ("pongs-received");
-  properties[PROP_PINGS_RECEIVED] = metric_uint64 ("pings-received");
-  properties[PROP_RTT_LAST] = metric_double ("rtt-last");
-  properties[PROP_RTT_SMOOTHED] = metric_double ("rtt-smoothed");
-  properties[PROP_RTT_P50] = metric_double ("rtt-p50");
-  properties[PROP_RTT_P99] = metric_double ("rtt-p99");
-  properties[PROP_MESSAGES_IN] = metric_uint64 ("messages-in");
-  properties[PROP_MESSAGES_OUT] = metric_uint64 ("messages-out");
-  properties[PROP_BYTES_IN] = metric_uint64 ("bytes-in");
-  properties[PROP_BYTES_OUT] = metric_uint64 ("bytes-out");
-  properties[PROP_FRAMES_OUT] = metric_uint64 ("frames-out");
-  properties[PROP_DUPLICATES] = metric_uint64 ("duplicates");
-  properties[PROP_RESENT] = metric_uint64 ("resent");
-  properties[PROP_REJECTED] = metric_uint64 ("rejected");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_MESSAGE] = eit_text_signal_new ("message", G_TYPE_FROM_CLASS (klass));

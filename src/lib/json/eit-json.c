@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "eit-json.h"
+#include "eit-json-private.h"
 #include "eit-error.h"
 
 #include <string.h>
@@ -319,6 +319,21 @@ scan_string (Scanner      *s,
     }
 }
 
+/* [0-9]+ starting at p, which may be the end: a fraction or an exponent. */
+static const guchar *
+scan_digits (Scanner      *s,
+             const guchar *p)
+{
+  if (p == s->end)
+    return fail_unexpected (s, p);
+  if (!IS_DIGIT (*p))
+    return fail (s, p, "invalid number");
+  do
+    p++;
+  while (p < s->end && IS_DIGIT (*p));
+  return p;
+}
+
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? starting at p. The byte
  * after the number is left to the caller: "1x" fails there as an
  * unexpected character. */
@@ -351,29 +366,14 @@ scan_number (Scanner      *s,
     return fail (s, p, "invalid number");
 
   if (p < end && *p == '.')
-    {
-      p++;
-      if (p == end)
-        return fail_unexpected (s, p);
-      if (!IS_DIGIT (*p))
-        return fail (s, p, "invalid number");
-      do
-        p++;
-      while (p < end && IS_DIGIT (*p));
-    }
+    p = scan_digits (s, p + 1);
 
-  if (p < end && (*p == 'e' || *p == 'E'))
+  if (p != NULL && p < end && (*p == 'e' || *p == 'E'))
     {
       p++;
       if (p < end && (*p == '+' || *p == '-'))
         p++;
-      if (p == end)
-        return fail_unexpected (s, p);
-      if (!IS_DIGIT (*p))
-        return fail (s, p, "invalid number");
-      do
-        p++;
-      while (p < end && IS_DIGIT (*p));
+      p = scan_digits (s, p);
     }
 
   return p;

@@ -20,6 +20,7 @@
 #include <netinet/tcp.h>
 
 #include "eit-log-limit.h"
+#include "eit-transport-private.h"
 
 #define WEBSOCKET_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -133,25 +134,6 @@ static guint signals[N_SIGNALS];
 
 static void start_accepting (EitHubListener *self);
 
-static void
-log_line (EitHubListener *self,
-          const char     *format,
-          ...) G_GNUC_PRINTF (2, 3);
-
-static void
-log_line (EitHubListener *self,
-          const char     *format,
-          ...)
-{
-  g_autofree char *line = NULL;
-  va_list args;
-
-  va_start (args, format);
-  line = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_signal_emit (self, signals[SIGNAL_LOG], 0, line);
-}
-
 /* One line a second per kind; the line says how many were left out. */
 static void
 log_limited (EitHubListener *self,
@@ -166,18 +148,13 @@ log_limited (EitHubListener *self,
              ...)
 {
   g_autofree char *line = NULL;
-  guint suppressed = 0;
   va_list args;
 
-  if (!eit_log_limit_check (self->log_limit, kind, &suppressed))
-    return;
   va_start (args, format);
-  line = g_strdup_vprintf (format, args);
+  line = eit_log_limit_vformat (self->log_limit, kind, format, args);
   va_end (args);
-  if (suppressed > 0)
-    log_line (self, "%s (and %u more like it in the last second)", line, suppressed);
-  else
-    log_line (self, "%s", line);
+  if (line != NULL)
+    g_signal_emit (self, signals[SIGNAL_LOG], 0, line);
 }
 
 /* Connections ------------------------------------------------------------- */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What EitHubServer and EitHubSession tell each other; not public API. */
+/* What the hub's parts share: the settings every session gets, and how a
+ * session reports to its owner without knowing it. Not public API. */
 #pragma once
 
-#include "eit-hub-server.h"
+#include "eit-flow-private.h"
 #include "eit-hub-session.h"
-#include "eit-transport.h"
+#include "eit-transport-private.h"
 
 G_BEGIN_DECLS
 
@@ -38,12 +39,37 @@ typedef struct {
   guint   takeover_storm_window;
 } EitHubSettings;
 
+/* What a session tells its owner (the server); owner is the first argument
+ * of each. Knowledge flows one way: the session never calls the server. */
+typedef struct {
+  /* The hub-wide budget for queued bytes (docs/SECURITY.md): FALSE when the
+   * hub is over it and session holds at least its fair share. */
+  gboolean (*may_queue) (gpointer       owner,
+                         EitHubSession *session,
+                         gsize          len);
+  /* An application message from the session's client. */
+  void     (*deliver)   (gpointer       owner,
+                         EitHubSession *session,
+                         const char    *json,
+                         gsize          len);
+  /* The session is over: its grace period ran out, or it cannot resume. */
+  void     (*expired)   (gpointer       owner,
+                         EitHubSession *session);
+  /* One event line. kind: at most one line a second of it ("supersede"),
+   * or NULL for every line. */
+  void     (*log)       (gpointer       owner,
+                         const char    *kind,
+                         const char    *format,
+                         va_list        args) G_GNUC_PRINTF (3, 0);
+} EitHubSessionHost;
+
 /* identity: the token's SHA-256 digest in hex (logs show 8 digits). */
-EitHubSession *eit_hub_session_new_internal (EitHubServer         *server,
-                                             const char           *identity,
-                                             const char           *instance,
-                                             EitProtocolMode       mode,
-                                             const EitHubSettings *settings);
+EitHubSession *eit_hub_session_new_internal (const EitHubSessionHost *host,
+                                             gpointer                 owner,
+                                             const char              *identity,
+                                             const char              *instance,
+                                             EitProtocolMode          mode,
+                                             const EitHubSettings    *settings);
 const char    *eit_hub_session_get_identity (EitHubSession *self);
 /* Open and heard from (any bytes) within inactivity-timeout. */
 gboolean       eit_hub_session_has_live_connection (EitHubSession *self);
@@ -72,28 +98,5 @@ gboolean       eit_hub_session_is_expired     (EitHubSession *self);
 void           eit_hub_session_close_all      (EitHubSession *self,
                                                gushort        code,
                                                const char    *reason);
-void           eit_hub_session_abort_all      (EitHubSession *self);
-
-/* Called by sessions. */
-void           eit_hub_server_deliver         (EitHubServer  *self,
-                                               EitHubSession *session,
-                                               const char    *json,
-                                               gsize          len);
-void           eit_hub_server_session_expired (EitHubServer  *self,
-                                               EitHubSession *session);
-void           eit_hub_server_log             (EitHubServer  *self,
-                                               const char    *format,
-                                               ...) G_GNUC_PRINTF (2, 3);
-/* At most one line a second per kind ("supersede", "session-refusal",
- * "queue-budget"); the next one says how many were left out. */
-void           eit_hub_server_log_limited     (EitHubServer  *self,
-                                               const char    *kind,
-                                               const char    *format,
-                                               ...) G_GNUC_PRINTF (3, 4);
-/* The hub-wide budget for queued bytes (docs/SECURITY.md): FALSE when the
- * hub is over it and session holds at least its fair share. */
-gboolean       eit_hub_server_may_queue       (EitHubServer  *self,
-                                               EitHubSession *session,
-                                               gsize          len);
 
 G_END_DECLS

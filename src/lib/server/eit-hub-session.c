@@ -19,7 +19,8 @@ struct _EitHubSession
 {
   GObject          parent_instance;
 
-  EitHubServer    *server;       /* not owned: the server owns its sessions */
+  const EitHubSessionHost *host; /* how it reports to its owner */
+  gpointer         owner;        /* not owned: the owner owns its sessions */
   char            *id;
   char            *identity;
   char            *instance;
@@ -42,6 +43,24 @@ struct _EitHubSession
 G_DEFINE_FINAL_TYPE (EitHubSession, eit_hub_session, G_TYPE_OBJECT)
 
 static void arm_watchdog (EitHubSession *self);
+
+static void session_log (EitHubSession *self,
+                         const char    *kind,
+                         const char    *format,
+                         ...) G_GNUC_PRINTF (3, 4);
+
+static void
+session_log (EitHubSession *self,
+             const char    *kind,
+             const char    *format,
+             ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  self->host->log (self->owner, kind, format, args);
+  va_end (args);
+}
 
 /* Bytes count, not only whole frames (PROTOCOL.md 5.3): a large frame on a
  * slow link is alive while it arrives. */
@@ -73,8 +92,8 @@ watchdog_cb (gpointer user_data)
   g_object_ref (self);
   if (self->current != NULL && deadline_of (self, self->current) <= now)
     {
-      eit_hub_server_log (self->server, "session %s instance %s: closed after %u ms of silence (4000 timeout)",
-                          self->id, self->instance, self->settings.inactivity_timeout);
+      session_log (self, NULL, "session %s instance %s: closed after %u ms of silence (4000 timeout)",
+                   self->id, self->instance, self->settings.inactivity_timeout);
       eit_transport_close (self->current, EIT_CLOSE_TIMEOUT, "timeout");
     }
   arm_watchdog (self);
@@ -105,9 +124,9 @@ grace_cb (gpointer user_data)
 
   self->grace_id = 0;
   self->expired = TRUE;
-  eit_hub_server_log (self->server, "session %s instance %s: grace period over, session discarded",
-                      self->id, self->instance);
-  eit_hub_server_session_expired (self->server, self);
+  session_log (self, NULL, "session %s instance %s: grace period over, session discarded",
+               self->id, self->instance);
+  self->host->expired (self->owner, self);
   return G_SOURCE_REMOVE;
 }
 
@@ -125,11 +144,11 @@ on_frame (EitTransport *transport,
     {
       if (!eit_json_validate (text, len, NULL, &error))
         {
-          eit_hub_server_log (self->server, "session %s: %s (closing 1007)", self->id, error->message);
+          session_log (self, NULL, "session %s: %s (closing 1007)", self->id, error->message);
           eit_transport_close (transport, EIT_CLOSE_INVALID_JSON, error->message);
           return;
         }
-      eit_hub_server_deliver (self->server, self, text, len);
+      self->host->deliver (self->owner, self, text, len);
       return;
     }
 
@@ -142,14 +161,14 @@ on_frame (EitTransport *transport,
                      g_error_matches (error, EIT_ERROR, EIT_ERROR_CREDIT_OVERRUN) ? EIT_CLOSE_CREDIT_OVERRUN :
                      EIT_CLOSE_PROTOCOL_VIOLATION;
 
-      eit_hub_server_log (self->server, "session %s: %s (closing %u)", self->id, error->message, code);
+      session_log (self, NULL, "session %s: %s (closing %u)", self->id, error->message, code);
       eit_transport_close (transport, code, error->message);
       return;
     }
   if (!eit_flow_receive (self->flow, transport, &envelope, self->bodies))
-    eit_hub_server_log (self->server, "session %s: closed %u %s", self->id,
-                        eit_transport_get_close_code (transport),
-                        eit_transport_get_close_reason (transport));
+    session_log (self, NULL, "session %s: closed %u %s", self->id,
+                 eit_transport_get_close_code (transport),
+                 eit_transport_get_close_reason (transport));
   /* A frame of many bodies leaves a large index behind: a session (in
    * grace too) keeps only a small one. */
   if (self->bodies->len > KEEP_BODIES)
@@ -179,10 +198,10 @@ lose_current (EitHubSession *self)
 {
   EitTransport *lost = g_steal_pointer (&self->current);
 
-  eit_hub_server_log (self->server, "session %s instance %s generation %" G_GUINT64_FORMAT ": closed %u %s",
-                      self->id, self->instance, self->generation,
-                      eit_transport_get_close_code (lost),
-                      eit_transport_get_close_reason (lost) ?: "");
+  session_log (self, NULL, "session %s instance %s generation %" G_GUINT64_FORMAT ": closed %u %s",
+               self->id, self->instance, self->generation,
+               eit_transport_get_close_code (lost),
+               eit_transport_get_close_reason (lost) ?: "");
   g_ptr_array_add (self->retired, lost);
   if (self->flow != NULL)
     eit_flow_detach (self->flow);
@@ -192,7 +211,7 @@ lose_current (EitHubSession *self)
   if (self->mode != EIT_PROTOCOL_MODE_FULL || self->settings.session_grace == 0)
     {
       self->expired = TRUE;
-      eit_hub_server_session_expired (self->server, self);
+      self->host->expired (self->owner, self);
       return;
     }
   g_clear_handle_id (&self->grace_id, g_source_remove);
@@ -204,7 +223,7 @@ on_closing (EitWebsocket *websocket,
             gpointer      user_data)
 {
   EitHubSession *self = user_data;
-  /* The server may drop its reference when the session expires. */
+  /* The owner may drop its reference when the session expires. */
   g_autoptr(EitHubSession) hold_self = g_object_ref (self);
 
   if (self->current != NULL && eit_transport_get_websocket (self->current) == websocket)
@@ -233,7 +252,7 @@ on_flow_message (EitFlow    *flow,
 {
   EitHubSession *self = user_data;
 
-  eit_hub_server_deliver (self->server, self, json, len);
+  self->host->deliver (self->owner, self, json, len);
 }
 
 static void
@@ -275,10 +294,10 @@ eit_hub_session_take_transport (EitHubSession *self,
        * before the hello is read; what it sends after is re-sent by the
        * client on the new connection (welcome.recv). */
       g_ptr_array_add (self->retired, old);
-      eit_hub_server_log_limited (self->server, "supersede",
-                                  "token %.8s instance %s: generation %" G_GUINT64_FORMAT
-                                  " superseded by %" G_GUINT64_FORMAT " (closing 4004)",
-                                  self->identity, self->instance, self->generation, generation);
+      session_log (self, "supersede",
+                   "token %.8s instance %s: generation %" G_GUINT64_FORMAT
+                   " superseded by %" G_GUINT64_FORMAT " (closing 4004)",
+                   self->identity, self->instance, self->generation, generation);
       eit_transport_close (old, EIT_CLOSE_SUPERSEDED, "superseded");
     }
   self->generation = generation;
@@ -356,7 +375,7 @@ eit_hub_session_send (EitHubSession *self,
 
   if (len < 0)
     len = strlen (json);
-  if (!eit_hub_server_may_queue (self->server, self, len))
+  if (!self->host->may_queue (self->owner, self, len))
     return FALSE;
   if (self->mode == EIT_PROTOCOL_MODE_FULL)
     return eit_flow_send (self->flow, json, len);
@@ -468,43 +487,22 @@ eit_hub_session_close (EitHubSession *self,
     eit_transport_close (self->current, code, reason);
 }
 
-static GPtrArray *
-all_transports (EitHubSession *self)
+void
+eit_hub_session_close_all (EitHubSession *self,
+                           gushort        code,
+                           const char    *reason)
 {
-  GPtrArray *all = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (EIT_IS_HUB_SESSION (self));
 
   /* Closing may re-enter on_closing and change the lists: walk a copy. */
   if (self->current != NULL)
     g_ptr_array_add (all, g_object_ref (self->current));
   for (guint i = 0; i < self->retired->len; i++)
     g_ptr_array_add (all, g_object_ref (g_ptr_array_index (self->retired, i)));
-  return all;
-}
-
-void
-eit_hub_session_close_all (EitHubSession *self,
-                           gushort        code,
-                           const char    *reason)
-{
-  g_autoptr(GPtrArray) all = NULL;
-
-  g_return_if_fail (EIT_IS_HUB_SESSION (self));
-
-  all = all_transports (self);
   for (guint i = 0; i < all->len; i++)
     eit_transport_close (g_ptr_array_index (all, i), code, reason);
-}
-
-void
-eit_hub_session_abort_all (EitHubSession *self)
-{
-  g_autoptr(GPtrArray) all = NULL;
-
-  g_return_if_fail (EIT_IS_HUB_SESSION (self));
-
-  all = all_transports (self);
-  for (guint i = 0; i < all->len; i++)
-    eit_transport_abort (g_ptr_array_index (all, i));
 }
 
 static char *
@@ -514,15 +512,17 @@ random_id (const char *prefix)
 }
 
 EitHubSession *
-eit_hub_session_new_internal (EitHubServer         *server,
-                              const char           *identity,
-                              const char           *instance,
-                              EitProtocolMode       mode,
-                              const EitHubSettings *settings)
+eit_hub_session_new_internal (const EitHubSessionHost *host,
+                              gpointer                 owner,
+                              const char              *identity,
+                              const char              *instance,
+                              EitProtocolMode          mode,
+                              const EitHubSettings    *settings)
 {
   EitHubSession *self = g_object_new (EIT_TYPE_HUB_SESSION, NULL);
 
-  self->server = server;
+  self->host = host;
+  self->owner = owner;
   self->id = random_id ("s-");
   self->identity = g_strdup (identity);
   self->instance = g_strdup (instance);

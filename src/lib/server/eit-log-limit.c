@@ -33,10 +33,12 @@ eit_log_limit_free (EitLogLimit *self)
   g_free (self);
 }
 
-gboolean
-eit_log_limit_check (EitLogLimit *self,
-                     const char  *kind,
-                     guint       *suppressed)
+/* TRUE when a line of this kind may be logged now; *suppressed is then the
+ * number of lines of the kind left out since the last one. */
+static gboolean
+check (EitLogLimit *self,
+       const char  *kind,
+       guint       *suppressed)
 {
   gint64 now = g_get_monotonic_time ();
   Kind *entry = g_hash_table_lookup (self->kinds, kind);
@@ -57,4 +59,21 @@ eit_log_limit_check (EitLogLimit *self,
   *suppressed = entry->suppressed;
   entry->suppressed = 0;
   return TRUE;
+}
+
+char *
+eit_log_limit_vformat (EitLogLimit *self,
+                       const char  *kind,
+                       const char  *format,
+                       va_list      args)
+{
+  g_autofree char *line = NULL;
+  guint suppressed = 0;
+
+  if (kind != NULL && !check (self, kind, &suppressed))
+    return NULL;
+  line = g_strdup_vprintf (format, args);
+  if (suppressed == 0)
+    return g_steal_pointer (&line);
+  return g_strdup_printf ("%s (and %u more like it in the last second)", line, suppressed);
 }

@@ -12,11 +12,13 @@ typedef struct _EitLogLimit EitLogLimit;
 
 EitLogLimit *eit_log_limit_new   (guint        interval_ms);
 void         eit_log_limit_free  (EitLogLimit *self);
-/* TRUE when a line of this kind may be logged now; *suppressed is then the
- * number of lines of the kind left out since the last one. */
-gboolean     eit_log_limit_check (EitLogLimit *self,
-                                  const char  *kind,
-                                  guint       *suppressed);
+/* The line to log for this kind now, ending in "(and N more like it in the
+ * last second)" when some were left out; NULL when it is left out itself.
+ * A NULL kind is never left out. */
+char        *eit_log_limit_vformat (EitLogLimit *self,
+                                    const char  *kind,
+                                    const char  *format,
+                                    va_list      args) G_GNUC_PRINTF (3, 0);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EitLogLimit, eit_log_limit_free)
 

@@ -3,7 +3,6 @@
 
 #include <glib/gi18n.h>
 
-#include "eit-monitor-resources.h"
 #include "eit-enums.h"
 #include "eit-hub-editor.h"
 #include "eit-tls.h"
@@ -340,7 +339,6 @@ eit_hub_editor_class_init (EitHubEditorClass *klass)
   object_class->dispose = eit_hub_editor_dispose;
   object_class->finalize = eit_hub_editor_finalize;
 
-  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-hub-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, EitHubEditor, window_title);

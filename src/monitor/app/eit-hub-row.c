@@ -4,7 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "eit-hub-row.h"
-#include "eit-state-band.h"
+#include "eit-state-style.h"
 
 struct _EitHubRow
 {
@@ -13,21 +13,17 @@ struct _EitHubRow
   GtkWidget     *dot;
   GtkLabel      *name_label;
   GtkLabel      *url_label;
+  GtkWidget     *demo_tag;
   EitHubConfig  *config;
-  EitHubWatch *watch;
-  gulong         metrics_handler;
-  gulong         name_handler;
-  gulong         url_handler;
+  EitHubWatch   *watch;
+  GSignalGroup  *config_signals;
+  GBindingGroup *config_bindings;
+  GSignalGroup  *watch_signals;
   const char    *state_class;
   int            state;
 };
 
 G_DEFINE_FINAL_TYPE (EitHubRow, eit_hub_row, GTK_TYPE_LIST_BOX_ROW)
-
-static const char * const state_classes[] = {
-  "state-disconnected", "state-connecting", "state-connected",
-  "state-cycling", "state-backing-off", "state-failed",
-};
 
 static void
 update_accessible (EitHubRow *self)
@@ -54,7 +50,7 @@ update_state (EitHubRow *self)
     return;
 
   self->state = state;
-  klass = state_classes[MIN ((guint) state, G_N_ELEMENTS (state_classes) - 1)];
+  klass = eit_connection_state_get_css_class (state);
   if (self->state_class != NULL)
     gtk_widget_remove_css_class (self->dot, self->state_class);
   gtk_widget_add_css_class (self->dot, klass);
@@ -69,7 +65,6 @@ update_text (EitHubRow *self)
   g_autofree char *name = eit_hub_config_dup_display_name (self->config);
 
   gtk_label_set_text (self->name_label, name);
-  gtk_label_set_text (self->url_label, eit_hub_config_get_url (self->config));
   update_accessible (self);
 }
 
@@ -78,13 +73,10 @@ eit_hub_row_dispose (GObject *object)
 {
   EitHubRow *self = EIT_HUB_ROW (object);
 
-  if (self->watch != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->watch);
-  if (self->config != NULL)
-    {
-      g_clear_signal_handler (&self->name_handler, self->config);
-      g_clear_signal_handler (&self->url_handler, self->config);
-    }
+  g_clear_object (&self->config_signals);
+  g_clear_object (&self->config_bindings);
+  g_clear_object (&self->watch_signals);
+  gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_HUB_ROW);
   g_clear_object (&self->watch);
   g_clear_object (&self->config);
 
@@ -94,39 +86,36 @@ eit_hub_row_dispose (GObject *object)
 static void
 eit_hub_row_class_init (EitHubRowClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = eit_hub_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/eithub/Monitor/eit-hub-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, EitHubRow, dot);
+  gtk_widget_class_bind_template_child (widget_class, EitHubRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, EitHubRow, url_label);
+  gtk_widget_class_bind_template_child (widget_class, EitHubRow, demo_tag);
 }
 
 static void
 eit_hub_row_init (EitHubRow *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
-  GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-
   self->state = -1;
-  self->dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  gtk_widget_set_size_request (self->dot, 10, 10);
-  gtk_widget_set_valign (self->dot, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (self->dot, "state-dot");
-  gtk_widget_add_css_class (self->dot, "small");
+  gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->name_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->name_label, 0);
-  gtk_label_set_ellipsize (self->name_label, PANGO_ELLIPSIZE_END);
-  self->url_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->url_label, 0);
-  gtk_label_set_ellipsize (self->url_label, PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->url_label), "caption");
-  gtk_widget_add_css_class (GTK_WIDGET (self->url_label), "dim-label");
-
-  gtk_widget_set_hexpand (text, TRUE);
-  gtk_box_append (GTK_BOX (text), GTK_WIDGET (self->name_label));
-  gtk_box_append (GTK_BOX (text), GTK_WIDGET (self->url_label));
-  gtk_box_append (GTK_BOX (box), self->dot);
-  gtk_box_append (GTK_BOX (box), text);
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (self), box);
+  /* The display name falls back to the address: both change it. */
+  self->config_signals = g_signal_group_new (EIT_TYPE_HUB_CONFIG);
+  g_signal_group_connect_object (self->config_signals, "notify::name",
+                                 G_CALLBACK (update_text), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->config_signals, "notify::url",
+                                 G_CALLBACK (update_text), self, G_CONNECT_SWAPPED);
+  self->config_bindings = g_binding_group_new ();
+  g_binding_group_bind (self->config_bindings, "url", self->url_label, "label", G_BINDING_SYNC_CREATE);
+  g_binding_group_bind (self->config_bindings, "demo", self->demo_tag, "visible", G_BINDING_SYNC_CREATE);
+  self->watch_signals = g_signal_group_new (EIT_TYPE_HUB_WATCH);
+  g_signal_group_connect_object (self->watch_signals, "metrics-changed",
+                                 G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -136,26 +125,11 @@ eit_hub_row_new (EitHubConfig  *config,
   EitHubRow *self = g_object_new (EIT_TYPE_HUB_ROW, NULL);
 
   self->config = g_object_ref (config);
-  self->name_handler = g_signal_connect_swapped (config, "notify::name", G_CALLBACK (update_text), self);
-  self->url_handler = g_signal_connect_swapped (config, "notify::url", G_CALLBACK (update_text), self);
-
-  if (eit_hub_config_is_demo (config))
-    {
-      GtkWidget *box = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (self));
-      GtkWidget *tag = gtk_label_new (_("Demo"));
-
-      gtk_widget_add_css_class (tag, "demo-tag");
-      gtk_widget_add_css_class (tag, "caption-heading");
-      gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
-      gtk_box_append (GTK_BOX (box), tag);
-    }
-
+  g_binding_group_set_source (self->config_bindings, config);
+  g_signal_group_set_target (self->config_signals, config);
   if (watch != NULL)
-    {
-      self->watch = g_object_ref (watch);
-      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
-                                                        G_CALLBACK (update_state), self);
-    }
+    self->watch = g_object_ref (watch);
+  g_signal_group_set_target (self->watch_signals, watch);
   update_text (self);
   update_state (self);
   return GTK_WIDGET (self);

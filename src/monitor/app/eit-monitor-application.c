@@ -3,55 +3,63 @@
 
 #include <glib/gi18n.h>
 
-#include "eit-monitor-resources.h"
-#include "eit-hub-session.h"
-#include "eit-monitor-application.h"
-#include "eit-monitor-bench.h"
-#include "eit-monitor-window.h"
+#include "eit-monitor-application-private.h"
 #include "eit-preferences-window.h"
-#include "eit-state-band.h"
+#include "eit-state-style.h"
 #include "eit-token-store.h"
 
 struct _EitMonitorApplication
 {
   AdwApplication   parent_instance;
 
+  GType            window_type;
   GSettings       *settings;
   EitHubStore     *store;
   GHashTable      *watches;    /* EitHubConfig → EitHubWatch */
   GHashTable      *notified;    /* hub ids with a notification out */
-  gulong           store_handler;
-  gulong           color_scheme_handler;
-  gulong           log_limit_handler;
+  GSignalGroup    *settings_signals;
+  GSignalGroup    *store_signals;
 
   EitDemoHub      *demo;
   EitHubConfig    *demo_config;
-  gulong           demo_url_handler;
+  GSignalGroup    *demo_signals;
   char            *demo_error;
+  gboolean         demo_traffic;
   guint            n_notifications;
-
-  /* --bench */
-  gboolean         bench;
-  EitBenchOptions  bench_options;
-  EitMonitorBench *bench_runner;
-  int              exit_status;
 };
 
 G_DEFINE_FINAL_TYPE (EitMonitorApplication, eit_monitor_application, ADW_TYPE_APPLICATION)
 
+enum {
+  PROP_0,
+  PROP_WINDOW_TYPE,
+  PROP_DEMO_TRAFFIC,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void sync_watches (EitMonitorApplication *self);
+
+/* The values of the settings key "color-scheme"
+ * (io.github.eithub.Monitor.ColorScheme). */
+typedef enum {
+  COLOR_SCHEME_DEFAULT,
+  COLOR_SCHEME_LIGHT,
+  COLOR_SCHEME_DARK,
+} ColorScheme;
 
 static void
 apply_color_scheme (EitMonitorApplication *self)
 {
   AdwColorScheme scheme;
 
-  switch (g_settings_get_enum (self->settings, "color-scheme"))
+  switch ((ColorScheme) g_settings_get_enum (self->settings, "color-scheme"))
     {
-    case 1: scheme = ADW_COLOR_SCHEME_FORCE_LIGHT; break;
-    case 2: scheme = ADW_COLOR_SCHEME_FORCE_DARK; break;
-    case 0:
-    default: scheme = ADW_COLOR_SCHEME_DEFAULT; break;
+    case COLOR_SCHEME_LIGHT: scheme = ADW_COLOR_SCHEME_FORCE_LIGHT; break;
+    case COLOR_SCHEME_DARK:  scheme = ADW_COLOR_SCHEME_FORCE_DARK; break;
+    case COLOR_SCHEME_DEFAULT:
+    default:                 scheme = ADW_COLOR_SCHEME_DEFAULT; break;
     }
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
 }
@@ -68,11 +76,13 @@ apply_log_limit (EitMonitorApplication *self)
     g_object_set (watch, "log-limit", limit, NULL);
 }
 
+/* The application knows its main window only by the type it was given:
+ * the window depends on the application, never the other way round. */
 static GtkWindow *
 get_main_window (EitMonitorApplication *self)
 {
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
-    if (EIT_IS_MONITOR_WINDOW (l->data))
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, self->window_type))
       return l->data;
   return NULL;
 }
@@ -90,7 +100,7 @@ connection_lost_cb (EitHubWatch         *watch,
   g_autofree char *body = NULL;
   g_autofree char *id = NULL;
 
-  if (!g_settings_get_boolean (self->settings, "notify-on-loss") || self->bench)
+  if (!g_settings_get_boolean (self->settings, "notify-on-loss"))
     return;
 
   name = eit_hub_config_dup_display_name (config);
@@ -234,7 +244,7 @@ start_demo (EitMonitorApplication *self)
   g_autoptr(GError) error = NULL;
 
   self->demo = eit_demo_hub_new ();
-  if (self->bench)
+  if (!self->demo_traffic)
     g_object_set (self->demo, "traffic", FALSE, "drop-interval", 0, NULL);
   if (!eit_demo_hub_start (self->demo, &error))
     {
@@ -247,8 +257,7 @@ start_demo (EitMonitorApplication *self)
 
   self->demo_config = eit_hub_config_new_demo (eit_demo_hub_get_url (self->demo),
                                                eit_demo_hub_get_fingerprint (self->demo));
-  self->demo_url_handler = g_signal_connect_swapped (self->demo, "notify::url",
-                                                     G_CALLBACK (demo_url_cb), self);
+  g_signal_group_set_target (self->demo_signals, self->demo);
   eit_hub_store_add (self->store, self->demo_config);
 }
 
@@ -262,7 +271,7 @@ stop_demo (EitMonitorApplication *self)
     }
   if (self->demo != NULL)
     {
-      g_clear_signal_handler (&self->demo_url_handler, self->demo);
+      g_signal_group_set_target (self->demo_signals, NULL);
       eit_demo_hub_stop (self->demo);
       g_clear_object (&self->demo);
     }
@@ -349,11 +358,12 @@ show_hub_action (GSimpleAction *action,
                  gpointer       user_data)
 {
   EitMonitorApplication *self = user_data;
-  EitHubConfig *config = eit_hub_store_lookup (self->store, g_variant_get_string (parameter, NULL));
+  GtkWindow *window;
 
   g_application_activate (G_APPLICATION (self));
-  if (config != NULL && get_main_window (self) != NULL)
-    eit_monitor_window_select_hub (EIT_MONITOR_WINDOW (get_main_window (self)), config);
+  window = get_main_window (self);
+  if (window != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (window), "select-hub", parameter);
 }
 
 static const GActionEntry app_entries[] = {
@@ -383,12 +393,20 @@ static const struct { const char *action; const char *accels[3]; } app_accels[] 
   { "window.close", { "<Control>w", NULL } },
 };
 
+/* The state dots take their colours from the table the state band draws
+ * with. */
 static void
-bench_finished_cb (EitMonitorBench       *bench,
-                   EitMonitorApplication *self)
+add_state_style (void)
 {
-  self->exit_status = eit_monitor_bench_passed (bench) ? 0 : 3;
-  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+  g_autofree char *css = eit_connection_state_dup_css ();
+  GdkDisplay *display = gdk_display_get_default ();
+
+  if (display == NULL)
+    return;
+  gtk_css_provider_load_from_data (provider, css, -1);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 static void
@@ -397,23 +415,19 @@ eit_monitor_application_startup (GApplication *application)
   EitMonitorApplication *self = EIT_MONITOR_APPLICATION (application);
 
   G_APPLICATION_CLASS (eit_monitor_application_parent_class)->startup (application);
+  add_state_style ();
 
   gtk_window_set_default_icon_name (APP_ID);
   self->settings = g_settings_new (EIT_SETTINGS_SCHEMA);
-  self->color_scheme_handler = g_signal_connect_swapped (self->settings, "changed::color-scheme",
-                                                         G_CALLBACK (apply_color_scheme), self);
-  self->log_limit_handler = g_signal_connect_swapped (self->settings, "changed::log-limit",
-                                                      G_CALLBACK (apply_log_limit), self);
+  g_signal_group_set_target (self->settings_signals, self->settings);
   apply_color_scheme (self);
 
   self->store = eit_hub_store_new (self->settings);
-  self->store_handler = g_signal_connect_swapped (self->store, "items-changed",
-                                                  G_CALLBACK (store_changed_cb), self);
+  g_signal_group_set_target (self->store_signals, self->store);
   sync_watches (self);
 
-  if (self->bench ||
-      (eit_hub_store_get_n_configured (self->store) == 0 &&
-       g_settings_get_boolean (self->settings, "demo-hub")))
+  if (eit_hub_store_get_n_configured (self->store) == 0 &&
+      g_settings_get_boolean (self->settings, "demo-hub"))
     start_demo (self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries), self);
@@ -429,31 +443,23 @@ eit_monitor_application_activate (GApplication *application)
   GtkWindow *window = get_main_window (self);
 
   if (window == NULL)
-    {
-      window = GTK_WINDOW (eit_monitor_window_new (self));
-      if (self->bench && self->demo != NULL)
-        {
-          EitHubWatch *watch = g_hash_table_lookup (self->watches, self->demo_config);
-
-          /* The demo cycles its connection every 20-30 s to show cycling; a
-           * load measurement uses the production interval (10-15 min)
-           * unless asked to keep the demo's. */
-          if (!self->bench_options.demo_cycles)
-            g_object_set (eit_hub_watch_get_connection (watch),
-                          "cycle-interval-min", EIT_DEFAULT_CYCLE_INTERVAL_MIN_MS,
-                          "cycle-interval-max", EIT_DEFAULT_CYCLE_INTERVAL_MAX_MS,
-                          NULL);
-          eit_monitor_window_select_hub (EIT_MONITOR_WINDOW (window), self->demo_config);
-          eit_monitor_window_show_view (EIT_MONITOR_WINDOW (window),
-                                        self->bench_options.view != NULL ? self->bench_options.view
-                                                                         : "traffic");
-          self->bench_runner = eit_monitor_bench_new (&self->bench_options);
-          g_signal_connect (self->bench_runner, "finished", G_CALLBACK (bench_finished_cb), self);
-          eit_monitor_bench_start (self->bench_runner, EIT_MONITOR_WINDOW (window),
-                                   eit_demo_hub_get_server (self->demo), watch);
-        }
-    }
+    window = g_object_new (self->window_type, "application", self, NULL);
   gtk_window_present (window);
+}
+
+/* On shutdown, and on dispose when the application never ran: the demo hub
+ * stops, every watch disconnects, nothing listens any more. */
+static void
+stop (EitMonitorApplication *self)
+{
+  if (self->store_signals != NULL)
+    g_signal_group_set_target (self->store_signals, NULL);
+  if (self->settings_signals != NULL)
+    g_signal_group_set_target (self->settings_signals, NULL);
+  if (self->store != NULL)
+    stop_demo (self);
+  if (self->watches != NULL)
+    g_hash_table_remove_all (self->watches);
 }
 
 static void
@@ -461,18 +467,7 @@ eit_monitor_application_shutdown (GApplication *application)
 {
   EitMonitorApplication *self = EIT_MONITOR_APPLICATION (application);
 
-  g_clear_object (&self->bench_runner);
-  if (self->store != NULL)
-    {
-      g_clear_signal_handler (&self->store_handler, self->store);
-      stop_demo (self);
-    }
-  g_hash_table_remove_all (self->watches);
-  if (self->settings != NULL)
-    {
-      g_clear_signal_handler (&self->color_scheme_handler, self->settings);
-      g_clear_signal_handler (&self->log_limit_handler, self->settings);
-    }
+  stop (self);
 
   G_APPLICATION_CLASS (eit_monitor_application_parent_class)->shutdown (application);
 }
@@ -481,39 +476,45 @@ static int
 eit_monitor_application_handle_local_options (GApplication *application,
                                               GVariantDict *options)
 {
-  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (application);
-  guint value;
-  const char *path;
-
   if (g_variant_dict_lookup (options, "version", "b", NULL))
     {
       g_print ("eithub-monitor %s\n", PACKAGE_VERSION);
       return 0;
     }
 
-  if (g_variant_dict_lookup (options, "bench", "b", NULL))
-    {
-      self->bench = TRUE;
-      /* A benchmark is a process of its own, never a second window. */
-      g_application_set_flags (application,
-                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
-    }
-  if (g_variant_dict_lookup (options, "bench-rate", "i", &value))
-    self->bench_options.rate = value;
-  if (g_variant_dict_lookup (options, "bench-seconds", "i", &value))
-    self->bench_options.seconds = value;
-  if (g_variant_dict_lookup (options, "bench-warmup", "i", &value))
-    self->bench_options.warmup = value;
-  if (g_variant_dict_lookup (options, "bench-size", "i", &value))
-    self->bench_options.size = value;
-  if (g_variant_dict_lookup (options, "bench-json", "^&ay", &path))
-    self->bench_options.json_out = g_strdup (path);
-  if (g_variant_dict_lookup (options, "bench-demo-cycles", "b", NULL))
-    self->bench_options.demo_cycles = TRUE;
-  if (g_variant_dict_lookup (options, "bench-view", "&s", &path))
-    self->bench_options.view = g_strdup (path);
-
   return -1;
+}
+
+static void
+eit_monitor_application_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_WINDOW_TYPE:  g_value_set_gtype (value, self->window_type); break;
+    case PROP_DEMO_TRAFFIC: g_value_set_boolean (value, self->demo_traffic); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+eit_monitor_application_set_property (GObject      *object,
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
+{
+  EitMonitorApplication *self = EIT_MONITOR_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_WINDOW_TYPE:  self->window_type = g_value_get_gtype (value); break;
+    case PROP_DEMO_TRAFFIC: self->demo_traffic = g_value_get_boolean (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -521,19 +522,10 @@ eit_monitor_application_dispose (GObject *object)
 {
   EitMonitorApplication *self = EIT_MONITOR_APPLICATION (object);
 
-  g_clear_object (&self->bench_runner);
-  if (self->store != NULL)
-    {
-      g_clear_signal_handler (&self->store_handler, self->store);
-      stop_demo (self);
-    }
-  if (self->watches != NULL)
-    g_hash_table_remove_all (self->watches);
-  if (self->settings != NULL)
-    {
-      g_clear_signal_handler (&self->color_scheme_handler, self->settings);
-      g_clear_signal_handler (&self->log_limit_handler, self->settings);
-    }
+  stop (self);
+  g_clear_object (&self->settings_signals);
+  g_clear_object (&self->store_signals);
+  g_clear_object (&self->demo_signals);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
 
@@ -548,8 +540,6 @@ eit_monitor_application_finalize (GObject *object)
   g_clear_pointer (&self->watches, g_hash_table_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_free (self->demo_error);
-  g_free (self->bench_options.json_out);
-  g_free (self->bench_options.view);
 
   G_OBJECT_CLASS (eit_monitor_application_parent_class)->finalize (object);
 }
@@ -560,14 +550,25 @@ eit_monitor_application_class_init (EitMonitorApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
-  eit_monitor_ensure_resources ();
-
+  object_class->get_property = eit_monitor_application_get_property;
+  object_class->set_property = eit_monitor_application_set_property;
   object_class->dispose = eit_monitor_application_dispose;
   object_class->finalize = eit_monitor_application_finalize;
   app_class->startup = eit_monitor_application_startup;
   app_class->activate = eit_monitor_application_activate;
   app_class->shutdown = eit_monitor_application_shutdown;
   app_class->handle_local_options = eit_monitor_application_handle_local_options;
+
+  /* The class of the main window activate creates (a GtkWindow). */
+  properties[PROP_WINDOW_TYPE] =
+    g_param_spec_gtype ("window-type", NULL, NULL, GTK_TYPE_WINDOW,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* Read when the demo hub starts: off, the demo hub neither sends its own
+   * traffic nor drops connections (bench/monitor-load feeds it instead). */
+  properties[PROP_DEMO_TRAFFIC] =
+    g_param_spec_boolean ("demo-traffic", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -575,41 +576,37 @@ eit_monitor_application_init (EitMonitorApplication *self)
 {
   static const GOptionEntry options[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
-    { "bench", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
-      "Run the load benchmark on the demo hub and exit", NULL },
-    { "bench-rate", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
-      "Messages per second into the monitor (20000)", "N" },
-    { "bench-seconds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
-      "Seconds to measure (60)", "S" },
-    { "bench-warmup", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
-      "Seconds of traffic before measuring (3)", "S" },
-    { "bench-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
-      "Approximate message size in bytes (120)", "BYTES" },
-    { "bench-json", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
-      "Also write the figures to this JSON file", "FILE" },
-    { "bench-demo-cycles", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
-      "Keep the demo hub's 20-30 s connection cycling while measuring", NULL },
-    { "bench-view", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
-      "The panel shown while measuring: traffic (default), connection, backoff", "NAME" },
     { NULL }
   };
 
   self->watches = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, drop_watch);
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->bench_options.rate = 20000;
-  self->bench_options.seconds = 60;
-  self->bench_options.warmup = 3;
-  self->bench_options.size = 120;
+
+  self->settings_signals = g_signal_group_new (G_TYPE_SETTINGS);
+  g_signal_group_connect_object (self->settings_signals, "changed::color-scheme",
+                                 G_CALLBACK (apply_color_scheme), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->settings_signals, "changed::log-limit",
+                                 G_CALLBACK (apply_log_limit), self, G_CONNECT_SWAPPED);
+  self->store_signals = g_signal_group_new (EIT_TYPE_HUB_STORE);
+  g_signal_group_connect_object (self->store_signals, "items-changed",
+                                 G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
+  self->demo_signals = g_signal_group_new (EIT_TYPE_DEMO_HUB);
+  g_signal_group_connect_object (self->demo_signals, "notify::url",
+                                 G_CALLBACK (demo_url_cb), self, G_CONNECT_SWAPPED);
   g_application_add_main_option_entries (G_APPLICATION (self), options);
 }
 
 EitMonitorApplication *
 eit_monitor_application_new (const char        *application_id,
-                             GApplicationFlags  flags)
+                             GApplicationFlags  flags,
+                             GType              window_type)
 {
+  g_return_val_if_fail (g_type_is_a (window_type, GTK_TYPE_WINDOW), NULL);
+
   return g_object_new (EIT_TYPE_MONITOR_APPLICATION,
                        "application-id", application_id,
                        "flags", flags,
+                       "window-type", window_type,
                        "resource-base-path", "/io/github/eithub/Monitor",
                        NULL);
 }

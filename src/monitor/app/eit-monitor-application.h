@@ -2,7 +2,8 @@
 /* The application: settings, the hub store and one EitHubWatch per hub;
  * the embedded demo hub when no hub is configured (and "demo-hub" is on);
  * desktop notifications when a connection is lost; app actions (quit,
- * about, preferences, shortcuts, remove-hub, show-hub). */
+ * about, preferences, shortcuts, remove-hub, show-hub). Properties:
+ * "window-type" (construct-only), "demo-traffic". */
 #pragma once
 
 #include <adwaita.h>
@@ -16,12 +17,15 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EitMonitorApplication, eit_monitor_application, EIT, MONITOR_APPLICATION,
                       AdwApplication)
 
+/* window_type: the main window's class, a GtkWindow with the action
+ * "select-hub" (s: a hub id); activate creates it with "application" set. */
 EitMonitorApplication *eit_monitor_application_new         (const char        *application_id,
-                                                            GApplicationFlags  flags);
+                                                            GApplicationFlags  flags,
+                                                            GType              window_type);
 GSettings             *eit_monitor_application_get_settings (EitMonitorApplication *self);
 EitHubStore           *eit_monitor_application_get_store    (EitMonitorApplication *self);
-EitHubWatch         *eit_monitor_application_get_watch  (EitMonitorApplication *self,
-                                                             EitHubConfig          *config);
+EitHubWatch           *eit_monitor_application_get_watch    (EitMonitorApplication *self,
+                                                            EitHubConfig          *config);
 /* NULL when the demo hub is not running in this session. */
 EitDemoHub            *eit_monitor_application_get_demo_hub (EitMonitorApplication *self);
 /* Why the demo hub could not start, or NULL. */
@@ -29,7 +33,5 @@ const char            *eit_monitor_application_get_demo_error (EitMonitorApplica
 /* Removes the hub, its settings and its token; its watch goes away. */
 void                   eit_monitor_application_remove_hub   (EitMonitorApplication *self,
                                                              EitHubConfig          *config);
-/* The notifications sent so far (for tests): their ids. */
-guint                  eit_monitor_application_get_n_notifications (EitMonitorApplication *self);
 
 G_END_DECLS

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The window's actions: hubs (add, edit, remove), the connection (connect,
- * disconnect, cycle now), export, and moving between panels. */
+/* The window's actions: hubs (add, edit, remove, select), the connection
+ * (connect, disconnect, cycle now), export, and moving between panels. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -314,6 +314,19 @@ show_hubs_action (GSimpleAction *action,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* The application shows a hub (from a notification) through this action. */
+static void
+select_hub_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  EitMonitorWindow *self = user_data;
+  EitHubConfig *config = eit_hub_store_lookup (self->store, g_variant_get_string (parameter, NULL));
+
+  if (config != NULL)
+    eit_monitor_window_select_hub (self, config);
+}
+
 static const GActionEntry entries[] = {
   { "add-hub", add_hub_action },
   { "edit-hub", edit_hub_action },
@@ -327,6 +340,7 @@ static const GActionEntry entries[] = {
   { "search-log", search_log_action },
   { "pause-log", pause_log_action },
   { "show-hubs", show_hubs_action },
+  { "select-hub", select_hub_action, "s" },
 };
 
 static void

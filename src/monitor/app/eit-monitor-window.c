@@ -3,29 +3,17 @@
 
 #include <glib/gi18n.h>
 
-#include "eit-monitor-resources.h"
+#include "eit-chart.h"
 #include "eit-hub-row.h"
 #include "eit-monitor-window-private.h"
-#include "eit-state-band.h"
+#include "eit-state-style.h"
 
 G_DEFINE_FINAL_TYPE (EitMonitorWindow, eit_monitor_window, ADW_TYPE_APPLICATION_WINDOW)
-
-static guint
-chart_window_seconds (GSettings *settings)
-{
-  switch (g_settings_get_enum (settings, "chart-window"))
-    {
-    case 1: return 5 * 60;
-    case 2: return 60 * 60;
-    case 0:
-    default: return 60;
-    }
-}
 
 static void
 chart_window_changed_cb (EitMonitorWindow *self)
 {
-  guint seconds = chart_window_seconds (self->settings);
+  guint seconds = eit_chart_span_get_seconds (g_settings_get_enum (self->settings, "chart-window"));
 
   eit_connection_page_set_window (self->connection_page, seconds);
   eit_traffic_page_set_window (self->traffic_page, seconds);
@@ -95,10 +83,6 @@ set_selected (EitMonitorWindow *self,
   if (self->config == config)
     return;
 
-  if (self->watch != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->watch);
-  if (self->config != NULL)
-    g_clear_signal_handler (&self->name_handler, self->config);
   g_clear_object (&self->watch);
   g_set_object (&self->config, config);
 
@@ -107,13 +91,11 @@ set_selected (EitMonitorWindow *self,
   if (watch != NULL)
     {
       self->watch = g_object_ref (watch);
-      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
-                                                        G_CALLBACK (metrics_changed_cb), self);
-      self->name_handler = g_signal_connect_swapped (config, "notify::name",
-                                                     G_CALLBACK (update_header), self);
       if (!eit_hub_config_is_demo (config))
         g_settings_set_string (self->settings, "selected-hub", eit_hub_config_get_id (config));
     }
+  g_signal_group_set_target (self->watch_signals, self->watch);
+  g_signal_group_set_target (self->config_signals, self->watch != NULL ? config : NULL);
 
   eit_connection_page_set_watch (self->connection_page, self->watch);
   eit_traffic_page_set_watch (self->traffic_page, self->watch);
@@ -220,12 +202,20 @@ close_request_cb (EitMonitorWindow *self)
   return FALSE;
 }
 
-/* After construction: "application" is not a construct property. */
+/* Once the window has its application: "application" is not a construct
+ * property, so it arrives after construction (and goes on destruction). */
 static void
-setup (EitMonitorWindow *self)
+application_changed_cb (EitMonitorWindow *self,
+                        GParamSpec       *pspec,
+                        gpointer          user_data)
 {
-  self->application = EIT_MONITOR_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-  g_assert (self->application != NULL);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->application != NULL || application == NULL)
+    return;
+
+  g_return_if_fail (EIT_IS_MONITOR_APPLICATION (application));
+  self->application = EIT_MONITOR_APPLICATION (application);
   self->settings = g_object_ref (eit_monitor_application_get_settings (self->application));
   self->store = g_object_ref (eit_monitor_application_get_store (self->application));
 
@@ -240,10 +230,8 @@ setup (EitMonitorWindow *self)
   eit_monitor_window_install_actions (self);
 
   gtk_list_box_bind_model (self->hub_list, G_LIST_MODEL (self->store), create_row_cb, self, NULL);
-  self->store_handler = g_signal_connect_after (self->store, "items-changed",
-                                                G_CALLBACK (store_changed_cb), self);
-  self->chart_window_handler = g_signal_connect_swapped (self->settings, "changed::chart-window",
-                                                         G_CALLBACK (chart_window_changed_cb), self);
+  g_signal_group_set_target (self->store_signals, self->store);
+  g_signal_group_set_target (self->settings_signals, self->settings);
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
 
   chart_window_changed_cb (self);
@@ -260,14 +248,13 @@ eit_monitor_window_dispose (GObject *object)
   EitMonitorWindow *self = EIT_MONITOR_WINDOW (object);
 
   eit_monitor_window_export_dispose (self);
+  g_clear_object (&self->store_signals);
+  g_clear_object (&self->settings_signals);
   if (self->store != NULL)
-    {
-      g_clear_signal_handler (&self->store_handler, self->store);
-      gtk_list_box_bind_model (self->hub_list, NULL, NULL, NULL, NULL);
-    }
-  if (self->settings != NULL)
-    g_clear_signal_handler (&self->chart_window_handler, self->settings);
+    gtk_list_box_bind_model (self->hub_list, NULL, NULL, NULL, NULL);
   set_selected (self, NULL);
+  g_clear_object (&self->watch_signals);
+  g_clear_object (&self->config_signals);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_MONITOR_WINDOW);
   g_clear_object (&self->store);
@@ -296,7 +283,6 @@ eit_monitor_window_class_init (EitMonitorWindowClass *klass)
   g_type_ensure (EIT_TYPE_TRAFFIC_PAGE);
   g_type_ensure (EIT_TYPE_BACKOFF_PAGE);
 
-  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-monitor-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EitMonitorWindow, toast_overlay);
@@ -320,6 +306,20 @@ eit_monitor_window_init (EitMonitorWindow *self)
 {
   self->shown_state = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->watch_signals = g_signal_group_new (EIT_TYPE_HUB_WATCH);
+  g_signal_group_connect_object (self->watch_signals, "metrics-changed",
+                                 G_CALLBACK (metrics_changed_cb), self, G_CONNECT_SWAPPED);
+  self->config_signals = g_signal_group_new (EIT_TYPE_HUB_CONFIG);
+  g_signal_group_connect_object (self->config_signals, "notify::name",
+                                 G_CALLBACK (update_header), self, G_CONNECT_SWAPPED);
+  self->store_signals = g_signal_group_new (EIT_TYPE_HUB_STORE);
+  g_signal_group_connect_object (self->store_signals, "items-changed",
+                                 G_CALLBACK (store_changed_cb), self, G_CONNECT_AFTER);
+  self->settings_signals = g_signal_group_new (G_TYPE_SETTINGS);
+  g_signal_group_connect_object (self->settings_signals, "changed::chart-window",
+                                 G_CALLBACK (chart_window_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_changed_cb), NULL);
   g_signal_connect (self->hub_list, "row-selected", G_CALLBACK (row_selected_cb), self);
   g_signal_connect (self->hub_list, "row-activated", G_CALLBACK (row_activated_cb), self);
   g_signal_connect_swapped (self->switcher_title, "notify::title-visible",
@@ -329,13 +329,9 @@ eit_monitor_window_init (EitMonitorWindow *self)
 EitMonitorWindow *
 eit_monitor_window_new (EitMonitorApplication *application)
 {
-  EitMonitorWindow *self;
-
   g_return_val_if_fail (EIT_IS_MONITOR_APPLICATION (application), NULL);
 
-  self = g_object_new (EIT_TYPE_MONITOR_WINDOW, "application", application, NULL);
-  setup (self);
-  return self;
+  return g_object_new (EIT_TYPE_MONITOR_WINDOW, "application", application, NULL);
 }
 
 void

@@ -3,7 +3,6 @@
 
 #include <glib/gi18n.h>
 
-#include "eit-monitor-resources.h"
 #include "eit-preferences-window.h"
 
 struct _EitPreferencesWindow
@@ -82,7 +81,6 @@ eit_preferences_window_class_init (EitPreferencesWindowClass *klass)
 
   object_class->dispose = eit_preferences_window_dispose;
 
-  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EitPreferencesWindow, style_row);

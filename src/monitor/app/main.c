@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "eit-monitor-application.h"
+#include "eit-monitor-window.h"
 
 int
 main (int   argc,
@@ -18,6 +19,6 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_set_application_name (_("Eit Hub Monitor"));
-  app = eit_monitor_application_new (APP_ID, G_APPLICATION_DEFAULT_FLAGS);
+  app = eit_monitor_application_new (APP_ID, G_APPLICATION_DEFAULT_FLAGS, EIT_TYPE_MONITOR_WINDOW);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

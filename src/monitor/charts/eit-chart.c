@@ -7,6 +7,8 @@
 
 #include "eit-chart.h"
 #include "eit-format.h"
+#include "eit-line-layer.h"
+#include "eit-widget-util.h"
 
 #define DESCRIPTION_INTERVAL (G_USEC_PER_SEC)
 #define PAD_TOP 24.0
@@ -436,11 +438,7 @@ eit_chart_unmap (GtkWidget *widget)
 {
   EitChart *self = EIT_CHART (widget);
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
+  eit_widget_clear_tick_callback (widget, &self->tick_id);
   GTK_WIDGET_CLASS (eit_chart_parent_class)->unmap (widget);
 }
 
@@ -471,11 +469,7 @@ eit_chart_dispose (GObject *object)
   EitChart *self = EIT_CHART (object);
 
   eit_chart_remove_all (self);
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
+  eit_widget_clear_tick_callback (GTK_WIDGET (self), &self->tick_id);
   g_signal_handlers_disconnect_by_func (adw_style_manager_get_default (), dark_changed_cb, self);
   g_clear_object (&self->layout);
 
@@ -587,6 +581,18 @@ eit_chart_init (EitChart *self)
                             G_CALLBACK (dark_changed_cb), self);
 }
 
+guint
+eit_chart_span_get_seconds (EitChartSpan span)
+{
+  switch (span)
+    {
+    case EIT_CHART_SPAN_FIVE_MINUTES: return 5 * 60;
+    case EIT_CHART_SPAN_ONE_HOUR:     return 60 * 60;
+    case EIT_CHART_SPAN_ONE_MINUTE:
+    default:                          return 60;
+    }
+}
+
 GtkWidget *
 eit_chart_new (void)
 {
@@ -617,6 +623,18 @@ eit_chart_add_layer (EitChart      *self,
 
   self->last_description = 0;
   schedule_update (self);
+}
+
+void
+eit_chart_add_line (EitChart        *self,
+                    EitSampleSeries *series,
+                    guint            column,
+                    const char      *label,
+                    const char      *color)
+{
+  g_autoptr(EitChartLayer) layer = eit_line_layer_new (series, column, label, color);
+
+  eit_chart_add_layer (self, layer);
 }
 
 void

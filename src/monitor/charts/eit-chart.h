@@ -18,12 +18,28 @@ typedef enum {
   EIT_CHART_UNIT_MILLISECONDS,
 } EitChartUnit;
 
+/* The spans a chart offers; the settings key "chart-window" stores one
+ * (io.github.eithub.Monitor.ChartWindow has the same values). */
+typedef enum {
+  EIT_CHART_SPAN_ONE_MINUTE,
+  EIT_CHART_SPAN_FIVE_MINUTES,
+  EIT_CHART_SPAN_ONE_HOUR,
+} EitChartSpan;
+
+guint          eit_chart_span_get_seconds (EitChartSpan span);
+
 #define EIT_TYPE_CHART (eit_chart_get_type ())
 G_DECLARE_FINAL_TYPE (EitChart, eit_chart, EIT, CHART, GtkWidget)
 
 GtkWidget     *eit_chart_new            (void);
 void           eit_chart_add_layer      (EitChart      *self,
                                          EitChartLayer *layer);
+/* A line of one column of a series (an EitLineLayer), in color. */
+void           eit_chart_add_line       (EitChart        *self,
+                                         EitSampleSeries *series,
+                                         guint            column,
+                                         const char      *label,
+                                         const char      *color);
 void           eit_chart_remove_all     (EitChart      *self);
 guint          eit_chart_get_n_layers   (EitChart      *self);
 const char    *eit_chart_get_title      (EitChart      *self);
@@ -33,7 +49,7 @@ EitChartUnit   eit_chart_get_unit       (EitChart      *self);
 void           eit_chart_set_unit       (EitChart      *self,
                                          EitChartUnit   unit);
 guint          eit_chart_get_window     (EitChart      *self);
-/* The time span shown, in seconds (60, 300, 3600). */
+/* The time span shown, in seconds (eit_chart_span_get_seconds ()). */
 void           eit_chart_set_window     (EitChart      *self,
                                          guint          seconds);
 /* The text alternative last given to assistive technologies. */

@@ -5,6 +5,8 @@
 
 #include "eit-format.h"
 #include "eit-state-band.h"
+#include "eit-state-style.h"
+#include "eit-widget-util.h"
 
 #define N_STATES (EIT_CONNECTION_STATE_FAILED + 1)
 
@@ -14,8 +16,8 @@ struct _EitStateBand
 
   EitStateTimeline *timeline;
   EitSampleSeries  *clock;
-  gulong            timeline_handler;
-  gulong            clock_handler;
+  GSignalGroup     *timeline_signals;
+  GSignalGroup     *clock_signals;
   guint             tick_id;
   guint             window;
   gint64            end;
@@ -24,37 +26,6 @@ struct _EitStateBand
 };
 
 G_DEFINE_FINAL_TYPE (EitStateBand, eit_state_band, GTK_TYPE_WIDGET)
-
-void
-eit_connection_state_get_color (EitConnectionState  state,
-                                GdkRGBA            *color)
-{
-  static const char * const colors[N_STATES] = {
-    "#9a9996",  /* disconnected */
-    "#e5a50a",  /* connecting */
-    "#2ec27e",  /* connected */
-    "#3584e4",  /* cycling */
-    "#ff7800",  /* backing off */
-    "#e01b24",  /* failed */
-  };
-
-  gdk_rgba_parse (color, colors[MIN ((guint) state, N_STATES - 1)]);
-}
-
-const char *
-eit_connection_state_get_label (EitConnectionState state)
-{
-  switch (state)
-    {
-    case EIT_CONNECTION_STATE_DISCONNECTED: return _("Disconnected");
-    case EIT_CONNECTION_STATE_CONNECTING:   return _("Connecting");
-    case EIT_CONNECTION_STATE_CONNECTED:    return _("Connected");
-    case EIT_CONNECTION_STATE_CYCLING:      return _("Cycling");
-    case EIT_CONNECTION_STATE_BACKING_OFF:  return _("Backing off");
-    case EIT_CONNECTION_STATE_FAILED:       return _("Failed");
-    default:                                return _("Unknown");
-    }
-}
 
 static void
 update_description (EitStateBand *self)
@@ -166,7 +137,7 @@ eit_state_band_snapshot (GtkWidget   *widget,
       x1 = ceil ((MIN (to, self->end) - start) / (double) span * width);
       if (x1 <= x0)
         x1 = x0 + 1;
-      eit_connection_state_get_color (entry->state, &color);
+      gdk_rgba_parse (&color, eit_connection_state_get_color (entry->state));
       gtk_snapshot_append_color (snapshot, &color, &GRAPHENE_RECT_INIT (x0, 0, x1 - x0, height));
     }
 }
@@ -224,11 +195,7 @@ eit_state_band_unmap (GtkWidget *widget)
 {
   EitStateBand *self = EIT_STATE_BAND (widget);
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
+  eit_widget_clear_tick_callback (widget, &self->tick_id);
   GTK_WIDGET_CLASS (eit_state_band_parent_class)->unmap (widget);
 }
 
@@ -250,12 +217,11 @@ eit_state_band_dispose (GObject *object)
 {
   EitStateBand *self = EIT_STATE_BAND (object);
 
-  eit_state_band_set_timeline (self, NULL, NULL);
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
+  g_clear_object (&self->timeline_signals);
+  g_clear_object (&self->clock_signals);
+  g_clear_object (&self->timeline);
+  g_clear_object (&self->clock);
+  eit_widget_clear_tick_callback (GTK_WIDGET (self), &self->tick_id);
 
   G_OBJECT_CLASS (eit_state_band_parent_class)->dispose (object);
 }
@@ -289,6 +255,12 @@ eit_state_band_init (EitStateBand *self)
 {
   self->window = 60;
   self->end = g_get_monotonic_time ();
+  self->timeline_signals = g_signal_group_new (EIT_TYPE_STATE_TIMELINE);
+  g_signal_group_connect_object (self->timeline_signals, "changed",
+                                 G_CALLBACK (changed_cb), self, G_CONNECT_SWAPPED);
+  self->clock_signals = g_signal_group_new (EIT_TYPE_SAMPLE_SERIES);
+  g_signal_group_connect_object (self->clock_signals, "sampled",
+                                 G_CALLBACK (changed_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
@@ -310,19 +282,10 @@ eit_state_band_set_timeline (EitStateBand     *self,
 {
   g_return_if_fail (EIT_IS_STATE_BAND (self));
 
-  if (self->timeline != NULL)
-    g_clear_signal_handler (&self->timeline_handler, self->timeline);
-  if (self->clock != NULL)
-    g_clear_signal_handler (&self->clock_handler, self->clock);
   g_set_object (&self->timeline, timeline);
   g_set_object (&self->clock, clock);
-
-  if (timeline != NULL)
-    self->timeline_handler = g_signal_connect_swapped (timeline, "changed",
-                                                       G_CALLBACK (changed_cb), self);
-  if (clock != NULL)
-    self->clock_handler = g_signal_connect_swapped (clock, "sampled",
-                                                    G_CALLBACK (changed_cb), self);
+  g_signal_group_set_target (self->timeline_signals, timeline);
+  g_signal_group_set_target (self->clock_signals, clock);
   self->last_description = 0;
   schedule_update (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));

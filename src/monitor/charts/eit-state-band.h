@@ -23,9 +23,4 @@ void        eit_state_band_set_window   (EitStateBand     *self,
                                          guint             seconds);
 const char *eit_state_band_get_description (EitStateBand  *self);
 
-void        eit_connection_state_get_color (EitConnectionState  state,
-                                            GdkRGBA            *color);
-/* "Connected", "Backing off", ... for people. */
-const char *eit_connection_state_get_label (EitConnectionState  state);
-
 G_END_DECLS

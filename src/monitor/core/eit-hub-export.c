@@ -6,27 +6,22 @@
 #include <string.h>
 
 #include "eit-hub-export.h"
-
-static const char * const format_names[] = { "json", "metrics-csv", "log-csv" };
+#include "eit-monitor-enums.h"
 
 gboolean
 eit_export_format_from_string (const char      *text,
                                EitExportFormat *format)
 {
-  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (format_names); i++)
-    if (strcmp (text, format_names[i]) == 0)
-      {
-        *format = i;
-        return TRUE;
-      }
-  return FALSE;
+  return eit_enum_get_value_by_nick (EIT_TYPE_EXPORT_FORMAT, text, (int *) format);
 }
 
 const char *
 eit_export_format_to_string (EitExportFormat format)
 {
-  g_return_val_if_fail (format < G_N_ELEMENTS (format_names), NULL);
-  return format_names[format];
+  const char *nick = eit_enum_get_nick (EIT_TYPE_EXPORT_FORMAT, format, NULL);
+
+  g_return_val_if_fail (nick != NULL, NULL);
+  return nick;
 }
 
 const char *

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The runtime of one hub, free of GTK: it owns the hub's EitConnection,
- * reads the library's metrics every sample-interval (250 ms) into a sample
- * series, keeps the state timeline and the bounded message log, and counts
- * traffic. Panels read the latest metrics on "metrics-changed"; nothing in
- * the UI is bound to a value that changes per message. */
+/* The monitor's watch on one hub ("watch", so that "monitor" names only the
+ * app and "hub" only an Eit hub), free of GTK: it owns the hub's
+ * EitConnection, reads the library's metrics every sample-interval (250 ms)
+ * into a sample series, keeps the state timeline and the bounded message
+ * log, and counts traffic. Panels read the latest metrics on
+ * "metrics-changed"; nothing in the UI is bound to a value that changes per
+ * message. */
 #pragma once
 
 #include <gio/gio.h>

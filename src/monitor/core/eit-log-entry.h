@@ -43,14 +43,4 @@ gboolean         eit_log_entry_matches       (EitLogEntry *self,
 
 const char      *eit_log_direction_to_string (EitLogDirection direction);
 
-/* Indents valid JSON text two spaces a level, keeping every number and
- * string exactly as written. */
-char            *eit_json_pretty             (const char *text);
-
-/* What kind of message a JSON object text is: its "type" member, else its
- * "kind" or "event" member (strings), found by a bounded scan that never
- * allocates on the way; NULL if there is none. */
-char            *eit_log_scan_message_type   (const char *json,
-                                              gsize       len);
-
 G_END_DECLS

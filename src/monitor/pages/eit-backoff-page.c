@@ -5,11 +5,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-#include "eit-monitor-resources.h"
 #include "eit-backoff-page.h"
-#include "eit-widget-util.h"
 #include "eit-format.h"
-#include "eit-line-layer.h"
 
 typedef enum {
   CARD_CREDIT_OUT,
@@ -54,10 +51,10 @@ struct _EitBackoffPage
   GtkWidget     *card_widgets[N_CARDS];
 
   EitHubWatch *watch;
-  gulong         metrics_handler;
+  GSignalGroup  *watch_signals;
 };
 
-G_DEFINE_FINAL_TYPE (EitBackoffPage, eit_backoff_page, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (EitBackoffPage, eit_backoff_page, ADW_TYPE_BIN)
 
 static void
 set_text (GtkLabel   *label,
@@ -67,11 +64,13 @@ set_text (GtkLabel   *label,
     gtk_label_set_text (label, text);
 }
 
+/* Shows value and detail on the card, then frees both (the callers build
+ * them fresh for each update). */
 static void
-set_card (EitBackoffPage *self,
-          Card            card,
-          char           *value,
-          char           *detail)
+take_card (EitBackoffPage *self,
+           Card            card,
+           char           *value,
+           char           *detail)
 {
   g_autofree char *description = NULL;
 
@@ -83,6 +82,13 @@ set_card (EitBackoffPage *self,
                                   -1);
   g_free (value);
   g_free (detail);
+}
+
+/* Digits only: xgettext cannot read G_GUINT64_FORMAT inside a message. */
+static char *
+format_number (guint64 value)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, value);
 }
 
 static char *
@@ -119,50 +125,58 @@ update_cards (EitBackoffPage      *self,
     wait_now = eit_sample_series_get_value (series, n_rows - 1, EIT_METRIC_CREDIT_WAIT);
 
   bytes = bytes_of (f->credit_bytes, f->peer_window_bytes);
-  set_card (self, CARD_CREDIT_OUT, of (f->credit_messages, f->peer_window_messages),
-            g_strdup_printf (_("messages; %s the hub allows"), bytes));
-  set_card (self, CARD_CREDIT_IN, of (credit_in, f->window_messages),
-            g_strdup (_("messages the hub may still send us")));
+  take_card (self, CARD_CREDIT_OUT, of (f->credit_messages, f->peer_window_messages),
+             g_strdup_printf (_("messages; %s the hub allows"), bytes));
+  take_card (self, CARD_CREDIT_IN, of (credit_in, f->window_messages),
+             g_strdup (_("messages the hub may still send us")));
   {
     g_autofree char *b = eit_format_bytes (f->in_flight_bytes);
-    set_card (self, CARD_IN_FLIGHT, eit_format_count (f->in_flight_messages),
-              g_strdup_printf (_("messages (%s) sent, not yet acknowledged"), b));
+    take_card (self, CARD_IN_FLIGHT, eit_format_count (f->in_flight_messages),
+               g_strdup_printf (_("messages (%s) sent, not yet acknowledged"), b));
   }
-  set_card (self, CARD_QUEUE, eit_format_count (f->queue_depth),
-            g_strdup (f->queue_depth > 0 && f->waiting_for_credit
-                      ? _("messages waiting: out of credit")
-                      : _("messages accepted, not yet sent")));
+  take_card (self, CARD_QUEUE, eit_format_count (f->queue_depth),
+             g_strdup (f->queue_depth > 0 && f->waiting_for_credit
+                       ? _("messages waiting: out of credit")
+                       : _("messages accepted, not yet sent")));
   /* ms of waiting per second of time: a share of the time, in percent. */
-  set_card (self, CARD_CREDIT_WAIT, eit_format_duration (f->credit_wait_time),
-            g_strdup_printf (_("in total; messages wait %.0f%% of the time now"),
-                             isnan (wait_now) ? 0.0 : MIN (wait_now / 10.0, 100.0)));
+  take_card (self, CARD_CREDIT_WAIT, eit_format_duration (f->credit_wait_time),
+             g_strdup_printf (_("in total; messages wait %.0f%% of the time now"),
+                              isnan (wait_now) ? 0.0 : MIN (wait_now / 10.0, 100.0)));
   {
     g_autofree char *rate = eit_format_bytes (f->delivery_rate);
     g_autofree char *frame = eit_format_bytes (f->frame_bound);
 
     /* The window the measured delivery rate allows (PROTOCOL.md 6.4). */
-    set_card (self, CARD_RATE_WINDOW, eit_format_bytes (f->adapted_window),
-              f->delivery_rate > 0
-              ? g_strdup_printf (_("delivered at %s/s; frames up to %s"), rate, frame)
-              : g_strdup_printf (_("no delivery rate measured yet; frames up to %s"), frame));
+    take_card (self, CARD_RATE_WINDOW, eit_format_bytes (f->adapted_window),
+               f->delivery_rate > 0
+               ? g_strdup_printf (_("delivered at %s/s; frames up to %s"), rate, frame)
+               : g_strdup_printf (_("no delivery rate measured yet; frames up to %s"), frame));
   }
-  set_card (self, CARD_INBOUND, eit_format_count (f->inbound_pending),
-            g_strdup (_("messages received, not yet consumed")));
-  set_card (self, CARD_KEEPALIVE,
-            g_strdup_printf (_("%" G_GUINT64_FORMAT " sent"), f->pings_sent),
-            g_strdup_printf (_("%" G_GUINT64_FORMAT " pongs back; %" G_GUINT64_FORMAT " pings from the hub"),
-                             f->pongs_received, f->pings_received));
+  take_card (self, CARD_INBOUND, eit_format_count (f->inbound_pending),
+             g_strdup (_("messages received, not yet consumed")));
+  {
+    g_autofree char *pings = format_number (f->pings_sent);
+    g_autofree char *pongs = format_number (f->pongs_received);
+    g_autofree char *from_hub = format_number (f->pings_received);
+    /* Translators: keep-alive pings we sent */
+    take_card (self, CARD_KEEPALIVE, g_strdup_printf (_("%s sent"), pings),
+               g_strdup_printf (_("%s pongs back; %s pings from the hub"), pongs, from_hub));
+  }
   {
     g_autofree char *smoothed = eit_format_millis (f->rtt_smoothed);
     g_autofree char *p50 = eit_format_millis (f->rtt_p50);
     g_autofree char *p99 = eit_format_millis (f->rtt_p99);
-    set_card (self, CARD_RTT, eit_format_millis (f->rtt_last),
-              g_strdup_printf (_("smoothed %s; p50 %s; p99 %s"), smoothed, p50, p99));
+    take_card (self, CARD_RTT, eit_format_millis (f->rtt_last),
+               g_strdup_printf (_("smoothed %s; p50 %s; p99 %s"), smoothed, p50, p99));
   }
-  set_card (self, CARD_RECOVERY,
-            g_strdup_printf (_("%" G_GUINT64_FORMAT " resent"), f->resent),
-            g_strdup_printf (_("%" G_GUINT64_FORMAT " duplicates dropped; %" G_GUINT64_FORMAT
-                               " sends refused (queue full)"), f->duplicates, f->rejected));
+  {
+    g_autofree char *resent = format_number (f->resent);
+    g_autofree char *duplicates = format_number (f->duplicates);
+    g_autofree char *rejected = format_number (f->rejected);
+    take_card (self, CARD_RECOVERY, g_strdup_printf (_("%s resent"), resent),
+               g_strdup_printf (_("%s duplicates dropped; %s sends refused (queue full)"),
+                                duplicates, rejected));
+  }
 }
 
 static void
@@ -245,24 +259,16 @@ build_cards (EitBackoffPage *self)
 }
 
 static void
-add_line (EitChart        *chart,
-          EitSampleSeries *series,
-          EitMetric        metric,
-          const char      *label,
-          const char      *color)
-{
-  g_autoptr(EitChartLayer) layer = eit_line_layer_new (series, metric, label, color);
-  eit_chart_add_layer (chart, layer);
-}
-
-static void
 eit_backoff_page_dispose (GObject *object)
 {
   EitBackoffPage *self = EIT_BACKOFF_PAGE (object);
 
   eit_backoff_page_set_watch (self, NULL);
+  g_clear_object (&self->watch_signals);
+  /* The stack is both the bin's child and a template child: the bin lets go
+   * of it first, or disposing the template unparents it behind its back. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_BACKOFF_PAGE);
-  eit_widget_unparent_children (GTK_WIDGET (self));
 
   G_OBJECT_CLASS (eit_backoff_page_parent_class)->dispose (object);
 }
@@ -276,7 +282,6 @@ eit_backoff_page_class_init (EitBackoffPageClass *klass)
   object_class->dispose = eit_backoff_page_dispose;
 
   g_type_ensure (EIT_TYPE_CHART);
-  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-backoff-page.ui");
   gtk_widget_class_bind_template_child (widget_class, EitBackoffPage, stack);
@@ -291,6 +296,9 @@ static void
 eit_backoff_page_init (EitBackoffPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->watch_signals = g_signal_group_new (EIT_TYPE_HUB_WATCH);
+  g_signal_group_connect_object (self->watch_signals, "metrics-changed",
+                                 G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   eit_chart_set_unit (self->rtt_chart, EIT_CHART_UNIT_MILLISECONDS);
   eit_chart_set_unit (self->credit_chart, EIT_CHART_UNIT_COUNT);
   build_cards (self);
@@ -306,9 +314,8 @@ eit_backoff_page_set_watch (EitBackoffPage *self,
   if (self->watch == watch)
     return;
 
-  if (self->watch != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->watch);
   g_set_object (&self->watch, watch);
+  g_signal_group_set_target (self->watch_signals, watch);
 
   eit_chart_remove_all (self->rtt_chart);
   eit_chart_remove_all (self->credit_chart);
@@ -316,16 +323,13 @@ eit_backoff_page_set_watch (EitBackoffPage *self,
     {
       EitSampleSeries *series = eit_hub_watch_get_series (watch);
 
-      add_line (self->rtt_chart, series, EIT_METRIC_RTT_LAST, _("Last"), "#3584e4");
-      add_line (self->rtt_chart, series, EIT_METRIC_RTT_P50, _("p50"), "#26a269");
-      add_line (self->rtt_chart, series, EIT_METRIC_RTT_P99, _("p99"), "#c01c28");
-      add_line (self->credit_chart, series, EIT_METRIC_CREDIT_OUT, _("Credit out"), "#3584e4");
-      add_line (self->credit_chart, series, EIT_METRIC_CREDIT_IN, _("Credit in"), "#26a269");
-      add_line (self->credit_chart, series, EIT_METRIC_IN_FLIGHT, _("In flight"), "#9141ac");
-      add_line (self->credit_chart, series, EIT_METRIC_QUEUE_DEPTH, _("Queue"), "#e66100");
-
-      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
-                                                        G_CALLBACK (update), self);
+      eit_chart_add_line (self->rtt_chart, series, EIT_METRIC_RTT_LAST, _("Last"), "#3584e4");
+      eit_chart_add_line (self->rtt_chart, series, EIT_METRIC_RTT_P50, _("p50"), "#26a269");
+      eit_chart_add_line (self->rtt_chart, series, EIT_METRIC_RTT_P99, _("p99"), "#c01c28");
+      eit_chart_add_line (self->credit_chart, series, EIT_METRIC_CREDIT_OUT, _("Credit out"), "#3584e4");
+      eit_chart_add_line (self->credit_chart, series, EIT_METRIC_CREDIT_IN, _("Credit in"), "#26a269");
+      eit_chart_add_line (self->credit_chart, series, EIT_METRIC_IN_FLIGHT, _("In flight"), "#9141ac");
+      eit_chart_add_line (self->credit_chart, series, EIT_METRIC_QUEUE_DEPTH, _("Queue"), "#e66100");
       update (self);
     }
 }
@@ -373,16 +377,36 @@ eit_backoff_page_get_inactive_reason (EitBackoffPage *self)
   return adw_status_page_get_description (self->status_page);
 }
 
+static GtkLabel *
+find_label (GtkLabel   **labels,
+            const char  *key)
+{
+  for (guint i = 0; i < N_CARDS; i++)
+    if (g_strcmp0 (cards[i].key, key) == 0)
+      return labels[i];
+  return NULL;
+}
+
 const char *
 eit_backoff_page_get_value (EitBackoffPage *self,
                             const char     *key)
 {
-  g_return_val_if_fail (EIT_IS_BACKOFF_PAGE (self), NULL);
+  GtkLabel *label;
 
-  for (guint i = 0; i < N_CARDS; i++)
-    if (g_strcmp0 (cards[i].key, key) == 0)
-      return gtk_label_get_text (self->values[i]);
-  return NULL;
+  g_return_val_if_fail (EIT_IS_BACKOFF_PAGE (self), NULL);
+  label = find_label (self->values, key);
+  return label != NULL ? gtk_label_get_text (label) : NULL;
+}
+
+const char *
+eit_backoff_page_get_detail (EitBackoffPage *self,
+                             const char     *key)
+{
+  GtkLabel *label;
+
+  g_return_val_if_fail (EIT_IS_BACKOFF_PAGE (self), NULL);
+  label = find_label (self->details, key);
+  return label != NULL ? gtk_label_get_text (label) : NULL;
 }
 
 EitChart *

@@ -4,14 +4,14 @@
  * (last, p50, p99). With a base-layer-only hub it says why it is empty. */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 #include "eit-chart.h"
 #include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
 #define EIT_TYPE_BACKOFF_PAGE (eit_backoff_page_get_type ())
-G_DECLARE_FINAL_TYPE (EitBackoffPage, eit_backoff_page, EIT, BACKOFF_PAGE, GtkWidget)
+G_DECLARE_FINAL_TYPE (EitBackoffPage, eit_backoff_page, EIT, BACKOFF_PAGE, AdwBin)
 
 void        eit_backoff_page_set_watch (EitBackoffPage *self,
                                           EitHubWatch  *watch);
@@ -27,6 +27,9 @@ const char *eit_backoff_page_get_inactive_reason (EitBackoffPage *self);
 /* The value of a card: "credit-out", "credit-in", "in-flight", "queue",
  * "credit-wait", "keepalive", "rtt", ... */
 const char *eit_backoff_page_get_value   (EitBackoffPage *self,
+                                          const char     *key);
+/* The line under a card's value, by the same keys. */
+const char *eit_backoff_page_get_detail  (EitBackoffPage *self,
                                           const char     *key);
 EitChart   *eit_backoff_page_get_rtt_chart (EitBackoffPage *self);
 

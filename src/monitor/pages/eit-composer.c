@@ -4,13 +4,12 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "eit-monitor-resources.h"
 #include "eit-composer.h"
 #include "eit-widget-util.h"
 #include "eit-error.h"
 #include "eit-format.h"
 #include "eit-json.h"
-#include "eit-log-entry.h"
+#include "eit-json-text.h"
 
 struct _EitComposer
 {
@@ -111,16 +110,18 @@ show_parse_error (EitComposer  *self,
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
   GtkTextIter at, line_end;
   g_autofree char *message = NULL;
+  g_autofree char *byte = NULL;
   guint line, column;
   glong char_offset;
 
   offset = MIN (offset, strlen (text));
   offset_to_position (text, offset, &line, &column);
+  /* Digits first: xgettext cannot read G_GSIZE_FORMAT inside a message. */
+  byte = g_strdup_printf ("%" G_GSIZE_FORMAT, offset);
   /* Translators: a JSON parse error; line, column and byte where it is,
    * then what the parser expected */
-  message = g_strdup_printf (_("Not sent: this is not valid JSON. Line %u, column %u (byte %"
-                               G_GSIZE_FORMAT "): %s"),
-                             line, column, offset, error_detail (error));
+  message = g_strdup_printf (_("Not sent: this is not valid JSON. Line %u, column %u (byte %s): %s"),
+                             line, column, byte, error_detail (error));
   set_status (self, message, TRUE);
 
   /* Mark from the error to the end of its line, and put the cursor there. */
@@ -255,7 +256,6 @@ eit_composer_class_init (EitComposerClass *klass)
   object_class->dispose = eit_composer_dispose;
   object_class->finalize = eit_composer_finalize;
 
-  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, EitComposer, text_view);

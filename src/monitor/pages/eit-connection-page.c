@@ -4,11 +4,10 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "eit-monitor-resources.h"
 #include "eit-connection-page.h"
-#include "eit-widget-util.h"
 #include "eit-format.h"
 #include "eit-state-band.h"
+#include "eit-state-style.h"
 
 typedef enum {
   ROW_UPTIME,
@@ -95,11 +94,11 @@ struct _EitConnectionPage
   char            *row_values[N_ROWS];
 
   EitHubWatch   *watch;
-  gulong           metrics_handler;
+  GSignalGroup    *watch_signals;
   const char      *state_class;
 };
 
-G_DEFINE_FINAL_TYPE (EitConnectionPage, eit_connection_page, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (EitConnectionPage, eit_connection_page, ADW_TYPE_BIN)
 
 static void
 set_row (EitConnectionPage *self,
@@ -203,11 +202,7 @@ static void
 update_state (EitConnectionPage   *self,
               const EitHubMetrics *m)
 {
-  static const char * const classes[] = {
-    "state-disconnected", "state-connecting", "state-connected",
-    "state-cycling", "state-backing-off", "state-failed",
-  };
-  const char *klass = classes[MIN ((guint) m->state, G_N_ELEMENTS (classes) - 1)];
+  const char *klass = eit_connection_state_get_css_class (m->state);
   const char *reason = m->state_reason;
   gint64 now = g_get_monotonic_time ();
 
@@ -321,8 +316,12 @@ update (EitConnectionPage *self)
   update_layers (self, m);
   set_row (self, ROW_INSTANCE, m->instance_id);
   if (m->session_id != NULL && *m->session_id != '\0')
-    set_row_take (self, ROW_SESSION,
-                  g_strdup_printf (_("%s, generation %" G_GUINT64_FORMAT), m->session_id, m->generation));
+    {
+      /* Digits first: xgettext cannot read G_GUINT64_FORMAT inside a message. */
+      g_autofree char *generation = g_strdup_printf ("%" G_GUINT64_FORMAT, m->generation);
+      /* Translators: a session id, then its generation number */
+      set_row_take (self, ROW_SESSION, g_strdup_printf (_("%s, generation %s"), m->session_id, generation));
+    }
   else
     set_row (self, ROW_SESSION, m->mode == EIT_PROTOCOL_MODE_BASE ? _("None: base layer only") : NULL);
 
@@ -383,10 +382,6 @@ build_legend (EitConnectionPage *self)
 {
   for (EitConnectionState s = EIT_CONNECTION_STATE_DISCONNECTED; s <= EIT_CONNECTION_STATE_FAILED; s++)
     {
-      static const char * const classes[] = {
-        "state-disconnected", "state-connecting", "state-connected",
-        "state-cycling", "state-backing-off", "state-failed",
-      };
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
       GtkWidget *dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
       GtkWidget *label = gtk_label_new (eit_connection_state_get_label (s));
@@ -395,7 +390,7 @@ build_legend (EitConnectionPage *self)
       gtk_widget_set_valign (dot, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (dot, "state-dot");
       gtk_widget_add_css_class (dot, "small");
-      gtk_widget_add_css_class (dot, classes[s]);
+      gtk_widget_add_css_class (dot, eit_connection_state_get_css_class (s));
       gtk_widget_add_css_class (label, "caption");
       gtk_widget_add_css_class (label, "dim-label");
       gtk_box_append (GTK_BOX (box), dot);
@@ -412,8 +407,8 @@ eit_connection_page_dispose (GObject *object)
   EitConnectionPage *self = EIT_CONNECTION_PAGE (object);
 
   eit_connection_page_set_watch (self, NULL);
+  g_clear_object (&self->watch_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), EIT_TYPE_CONNECTION_PAGE);
-  eit_widget_unparent_children (GTK_WIDGET (self));
 
   G_OBJECT_CLASS (eit_connection_page_parent_class)->dispose (object);
 }
@@ -439,7 +434,6 @@ eit_connection_page_class_init (EitConnectionPageClass *klass)
   object_class->finalize = eit_connection_page_finalize;
 
   g_type_ensure (EIT_TYPE_STATE_BAND);
-  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, EitConnectionPage, state_dot);
@@ -460,6 +454,9 @@ static void
 eit_connection_page_init (EitConnectionPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->watch_signals = g_signal_group_new (EIT_TYPE_HUB_WATCH);
+  g_signal_group_connect_object (self->watch_signals, "metrics-changed",
+                                 G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   build_rows (self);
   build_legend (self);
 }
@@ -473,14 +470,11 @@ eit_connection_page_set_watch (EitConnectionPage *self,
   if (self->watch == watch)
     return;
 
-  if (self->watch != NULL)
-    g_clear_signal_handler (&self->metrics_handler, self->watch);
   g_set_object (&self->watch, watch);
+  g_signal_group_set_target (self->watch_signals, watch);
 
   if (watch != NULL)
     {
-      self->metrics_handler = g_signal_connect_swapped (watch, "metrics-changed",
-                                                        G_CALLBACK (update), self);
       eit_state_band_set_timeline (self->state_band, eit_hub_watch_get_timeline (watch),
                                    eit_hub_watch_get_series (watch));
       update (self);

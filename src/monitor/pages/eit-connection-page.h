@@ -5,13 +5,13 @@
  * speaks, and the TLS details (version, cipher, peer fingerprint in full). */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 #include "eit-hub-watch.h"
 
 G_BEGIN_DECLS
 
 #define EIT_TYPE_CONNECTION_PAGE (eit_connection_page_get_type ())
-G_DECLARE_FINAL_TYPE (EitConnectionPage, eit_connection_page, EIT, CONNECTION_PAGE, GtkWidget)
+G_DECLARE_FINAL_TYPE (EitConnectionPage, eit_connection_page, EIT, CONNECTION_PAGE, AdwBin)
 
 void        eit_connection_page_set_watch (EitConnectionPage *self,
                                              EitHubWatch     *watch);

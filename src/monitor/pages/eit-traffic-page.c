@@ -3,8 +3,6 @@
 
 #include <glib/gi18n.h>
 
-#include "eit-monitor-resources.h"
-#include "eit-line-layer.h"
 #include "eit-traffic-page.h"
 #include "eit-widget-util.h"
 
@@ -24,17 +22,6 @@ struct _EitTrafficPage
 };
 
 G_DEFINE_FINAL_TYPE (EitTrafficPage, eit_traffic_page, GTK_TYPE_WIDGET)
-
-static void
-add_line (EitChart        *chart,
-          EitSampleSeries *series,
-          EitMetric        metric,
-          const char      *label,
-          const char      *color)
-{
-  g_autoptr(EitChartLayer) layer = eit_line_layer_new (series, metric, label, color);
-  eit_chart_add_layer (chart, layer);
-}
 
 static void
 eit_traffic_page_dispose (GObject *object)
@@ -59,7 +46,6 @@ eit_traffic_page_class_init (EitTrafficPageClass *klass)
   g_type_ensure (EIT_TYPE_CHART);
   g_type_ensure (EIT_TYPE_MESSAGE_LOG_VIEW);
   g_type_ensure (EIT_TYPE_COMPOSER);
-  eit_monitor_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/eithub/Monitor/eit-traffic-page.ui");
   gtk_widget_class_bind_template_child (widget_class, EitTrafficPage, messages_chart);
@@ -91,10 +77,10 @@ eit_traffic_page_set_watch (EitTrafficPage *self,
     {
       EitSampleSeries *series = eit_hub_watch_get_series (watch);
 
-      add_line (self->messages_chart, series, EIT_METRIC_MESSAGES_IN_RATE, _("In"), COLOR_IN);
-      add_line (self->messages_chart, series, EIT_METRIC_MESSAGES_OUT_RATE, _("Out"), COLOR_OUT);
-      add_line (self->bytes_chart, series, EIT_METRIC_BYTES_IN_RATE, _("In"), COLOR_IN);
-      add_line (self->bytes_chart, series, EIT_METRIC_BYTES_OUT_RATE, _("Out"), COLOR_OUT);
+      eit_chart_add_line (self->messages_chart, series, EIT_METRIC_MESSAGES_IN_RATE, _("In"), COLOR_IN);
+      eit_chart_add_line (self->messages_chart, series, EIT_METRIC_MESSAGES_OUT_RATE, _("Out"), COLOR_OUT);
+      eit_chart_add_line (self->bytes_chart, series, EIT_METRIC_BYTES_IN_RATE, _("In"), COLOR_IN);
+      eit_chart_add_line (self->bytes_chart, series, EIT_METRIC_BYTES_OUT_RATE, _("Out"), COLOR_OUT);
     }
   eit_message_log_view_set_watch (self->log_view, watch);
   eit_composer_set_watch (self->composer, watch);

@@ -229,6 +229,20 @@ class Lab:
                 "rate", rate, "burst", "32kbit", "latency", "400ms"])
         self.rate = rate
 
+    def rate_drops(self):
+        """Packets the rate limit dropped so far ("to_hub": the clients'
+        traffic, "to_client": the hub's): drops at the bottleneck mean a
+        sender had more in flight than its queue holds, and TCP then
+        spends round trips recovering instead of sending."""
+        drops = {"to_hub": 0, "to_client": 0}
+        for device in self._router_interfaces():
+            out = self._ns(self.router_ns, "tc", "-s", "-j", "qdisc", "show", "dev", device,
+                           check=False).stdout
+            for qdisc in json.loads(out or "[]"):
+                if qdisc.get("kind") == "tbf":
+                    drops["to_hub" if device == "rh" else "to_client"] += qdisc.get("drops", 0)
+        return drops
+
     def clear_rate(self):
         for device in self._router_interfaces():
             sh(["tc", "-n", self.router_ns, "qdisc", "del", "dev", device, "root"], check=False)

@@ -290,6 +290,14 @@ def record_rtts(result, probe):
     result.numbers["reconnects"] = reconnects(probe)
 
 
+def record_drops(result, lab):
+    """The rate limit's drops by direction, to tell a window larger than
+    the bottleneck's queue (drops, then TCP recovery) from one too small
+    to fill the link (no drops, link idle)."""
+    for direction, count in lab.rate_drops().items():
+        result.numbers["rate_drops_" + direction] = count
+
+
 def throughput(probe, skip_s):
     """Echoed bytes a second, after the first skip_s seconds."""
     metrics = [m for m in probe.of("metrics") if m["time_s"] >= skip_s]
@@ -457,6 +465,7 @@ def slow_link(closed_loop):
                          "throughput %.0f bit/s, under 90 %% of %s" % (achieved, rate))
         result.check(result.numbers["timeouts"] == 0, "%d timeouts" % result.numbers["timeouts"])
         result.check(reconnects(probe) == 0, "%d reconnects" % reconnects(probe))
+        record_drops(result, lab)
         lab.stop(hub)
     return run
 
@@ -496,6 +505,7 @@ def slow_reset(lab, result):
                       probe.summary().get("time_s", 0) - late[0]["time_s"], per_s))
     result.numbers["throughput_bps"] = throughput(probe, 16)
     result.numbers["link_bps"] = rate_bits(rate)
+    record_drops(result, lab)
     lab.stop(hub)
 
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The load benchmark behind the hidden --bench option (bench/monitor-load):
+/* The monitor's load benchmark (monitor-bench, run by bench/monitor-load):
  * the demo hub's sessions are fed at a fixed rate while the window shows
  * the Traffic panel; main-loop stalls are measured with a high-priority
  * timer, frame times with the frame clock, and memory as RSS at the start

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* RFC 6455 framing over an established stream (TLS on a socket), for text
- * messages only, as the Eit protocol is. Both roles: a client masks what it
- * sends, a server insists on masks. The HTTP upgrade is done before this
- * object exists (libsoup on the hub, eit-websocket-client.c on a client).
+ * messages only, as the Eit protocol is: the hub's side of every
+ * connection, under EitTransport. Not public API: only src/lib and the
+ * tests use it. Both roles: a client masks what it sends, a server insists
+ * on masks; the client role is a raw peer for tests only. The HTTP upgrade
+ * is done before this object exists (by EitHubListener on the hub).
  *
  * Why not SoupWebsocketConnection: on GLib 2.74 its stack of nested pollable
  * sources writes the main context's wakeup fd eight times per message
- * (docs/ARCHITECTURE.md, "The path of a message"). This reads through one
- * flat source on the socket, drains the stream on every wake-up and writes
- * each frame at once. Reading is fair: each dispatch reads at most 64 KiB and
+ * (docs/ARCHITECTURE.md, the base layer). This reads through one flat
+ * source on the socket, drains the stream on every wake-up and writes each
+ * frame at once. Reading is fair: each dispatch reads at most 64 KiB and
  * handles at most 256 frames, then yields to the rest of the loop. */
 #pragma once
 
