@@ -25,6 +25,7 @@ finished_cb (EitMonitorBench *bench,
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
 }
 
+/* Borrowed: the store keeps its reference. */
 static EitHubConfig *
 find_demo_config (EitHubStore *store)
 {
