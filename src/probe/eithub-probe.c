@@ -455,6 +455,13 @@ put_flow_stats (GString *out,
   put_uint (out, "in_flight_messages", stats.in_flight_messages);
   put_uint (out, "in_flight_bytes", stats.in_flight_bytes);
   put_uint (out, "queue_depth", stats.queue_depth);
+  put_uint (out, "queued_bytes", stats.queued_bytes);
+  /* The delivery-rate window (docs/PROTOCOL.md 6.4): what a slow link
+   * narrowed the peer's byte window to, and why. */
+  put_uint (out, "adapted_window_bytes", stats.adapted_window);
+  put_uint (out, "frame_bound_bytes", stats.frame_bound);
+  put_double (out, "delivery_rate_bytes_per_s", stats.delivery_rate);
+  put_double (out, "ack_rtt_ms", stats.ack_rtt);
   put_uint (out, "inbound_pending", stats.inbound_pending);
   put_double (out, "credit_wait_ms", stats.credit_wait_time / 1000.0);
   put_uint (out, "pings_sent", stats.pings_sent);

@@ -127,6 +127,30 @@ probe_summary (ProbeRun *run)
   return json_object_ref (summary);
 }
 
+/* The "flow" object of the last metrics line (the one written at the end). */
+static JsonObject *
+probe_last_flow (ProbeRun *run)
+{
+  g_auto(GStrv) lines = g_strsplit (g_strchomp (run->out), "\n", -1);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *flow = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      JsonObject *line;
+
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      line = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (json_object_get_string_member (line, "event"), "metrics") == 0)
+        {
+          g_clear_pointer (&flow, json_object_unref);
+          flow = json_object_ref (json_object_get_object_member (line, "flow"));
+        }
+    }
+  g_assert_nonnull (flow);
+  return flow;
+}
+
 static const char *
 last_stderr_line (ProbeRun *run)
 {
@@ -162,7 +186,9 @@ test_echo_closed_loop (void)
   g_autoptr(EitTestHub) hub = eit_test_hub_new (TRUE);
   g_autoptr(ProbeRun) run = NULL;
   g_autoptr(JsonObject) summary = NULL;
-  const char *extra[] = { "--inflight", "4", "--count", "500", "--size", "177", "--quiet", NULL };
+  g_autoptr(JsonObject) flow = NULL;
+  const char *extra[] = { "--inflight", "4", "--count", "500", "--size", "177", "--quiet",
+                          "--metrics-interval", "10000", NULL };
 
   g_assert_cmpint (probe_run (hub, NULL, NULL, extra, &run), ==, 0);
   g_assert_nonnull (strstr (run->out, "\"state\":\"connected\""));
@@ -182,6 +208,15 @@ test_echo_closed_loop (void)
   g_assert_cmpfloat (json_object_get_double_member (summary, "cpu_s"), >, 0);
   g_assert_cmpint (json_object_get_int_member (summary, "max_rss_kb"), >, 0);
   g_assert_nonnull (strstr (last_stderr_line (run), "500"));
+
+  /* The delivery-rate window, for whoever diagnoses a slow link. Four
+   * small messages in flight are application-limited: no rate yet. */
+  flow = probe_last_flow (run);
+  g_assert_cmpint (json_object_get_int_member (flow, "adapted_window_bytes"), >=, 4096);
+  g_assert_cmpint (json_object_get_int_member (flow, "frame_bound_bytes"), >=, 4096);
+  g_assert_cmpfloat (json_object_get_double_member (flow, "delivery_rate_bytes_per_s"), ==, 0);
+  g_assert_cmpfloat (json_object_get_double_member (flow, "ack_rtt_ms"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (flow, "queued_bytes"), ==, 0);
 }
 
 static void
