@@ -462,6 +462,8 @@ put_flow_stats (GString *out,
   put_uint (out, "frame_bound_bytes", stats.frame_bound);
   put_double (out, "delivery_rate_bytes_per_s", stats.delivery_rate);
   put_double (out, "ack_rtt_ms", stats.ack_rtt);
+  put_double (out, "queue_delay_ms", stats.queue_delay);
+  put_double (out, "path_rtt_ms", stats.path_rtt);
   put_uint (out, "inbound_pending", stats.inbound_pending);
   put_double (out, "credit_wait_ms", stats.credit_wait_time / 1000.0);
   put_uint (out, "pings_sent", stats.pings_sent);

@@ -217,6 +217,9 @@ test_echo_closed_loop (void)
   g_assert_cmpfloat (json_object_get_double_member (flow, "delivery_rate_bytes_per_s"), ==, 0);
   g_assert_cmpfloat (json_object_get_double_member (flow, "ack_rtt_ms"), >, 0);
   g_assert_cmpint (json_object_get_int_member (flow, "queued_bytes"), ==, 0);
+  /* The hub stamps its acks with how long our data queued ("qd"). */
+  g_assert_cmpfloat (json_object_get_double_member (flow, "queue_delay_ms"), >=, 0);
+  g_assert_cmpfloat (json_object_get_double_member (flow, "path_rtt_ms"), >=, 0);
 }
 
 static void

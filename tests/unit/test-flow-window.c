@@ -17,8 +17,11 @@ typedef struct {
   double        sent;       /* bytes sent, in total: the "sequence number" */
   double        delivered;  /* bytes through the bottleneck, in total */
   double        acked;      /* bytes acknowledged, in total */
-  GQueue        acks;       /* GINT_TO_POINTER (tick) and ack, in flight back */
+  GArray       *back;       /* acks on their way back: what they acknowledge */
+  GArray       *back_delay; /* and the queueing delay they report */
   double        worst_delay_ms;
+  double        least_delay_ms;
+  gboolean      report_queue; /* acks carry the queueing delay ("qd") */
 } Path;
 
 static void
@@ -27,6 +30,17 @@ path_init (Path *p)
   eit_flow_window_init (&p->w, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
   p->now = G_USEC_PER_SEC;
   p->sent = p->delivered = p->acked = 0;
+  p->report_queue = FALSE;
+  p->back = g_array_new (FALSE, FALSE, sizeof (double));
+  p->back_delay = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static void
+path_clear (Path *p)
+{
+  eit_flow_window_clear (&p->w);
+  g_array_unref (p->back);
+  g_array_unref (p->back_delay);
 }
 
 /* Runs the path for ms: a bottleneck of rate bytes/s with a FIFO queue,
@@ -42,9 +56,10 @@ path_run (Path     *p,
           gboolean  measure_delay)
 {
   guint ack_ticks = MAX (1, (guint) (base_rtt_ms * 1000 / TICK_US));
-  g_autoptr(GArray) back = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *back = p->back, *back_delay = p->back_delay;
 
   p->worst_delay_ms = 0;
+  p->least_delay_ms = G_MAXDOUBLE;
   for (guint t = 0; t < ms * 1000; t += TICK_US)
     {
       double room = (double) eit_flow_window_get (&p->w, p->now) - (p->sent - p->acked);
@@ -58,19 +73,29 @@ path_run (Path     *p,
           p->sent += want;
           eit_flow_window_frame_sent (&p->w, (guint64) p->sent, p->now, app_limited);
         }
+      /* What the bytes leaving the bottleneck now waited in its queue. */
+      double delay_ms = (p->sent - p->delivered) / rate * 1000.0;
+
       if (measure_delay)
-        p->worst_delay_ms = MAX (p->worst_delay_ms, (p->sent - p->delivered) / rate * 1000.0);
+        {
+          p->worst_delay_ms = MAX (p->worst_delay_ms, delay_ms);
+          p->least_delay_ms = MIN (p->least_delay_ms, delay_ms);
+        }
       p->delivered = MIN (p->sent, p->delivered + rate * TICK_US / G_USEC_PER_SEC);
       /* Acks travel back for base_rtt_ms. */
       g_array_append_val (back, p->delivered);
+      g_array_append_val (back_delay, delay_ms);
       if (back->len > ack_ticks)
         {
           double ack = g_array_index (back, double, 0);
+          gint64 queue_delay = p->report_queue ? (gint64) g_array_index (back_delay, double, 0) : -1;
 
           g_array_remove_index (back, 0);
+          g_array_remove_index (back_delay, 0);
           if (ack > p->acked)
             {
-              eit_flow_window_acked (&p->w, (guint64) ack, (guint64) ack - (guint64) p->acked, p->now);
+              eit_flow_window_acked (&p->w, (guint64) ack, (guint64) ack - (guint64) p->acked, p->now,
+                                     queue_delay);
               p->acked = (guint64) ack;
             }
         }
@@ -101,8 +126,64 @@ test_settles_on_slow_links (void)
         g_assert_cmpfloat (queue_ms, >=, 200);
       /* (a probe adds half the window for 100 ms in 400) */
       g_assert_cmpfloat (p.worst_delay_ms, <=, MAX (400, EIT_FLOW_WINDOW_FLOOR_BYTES / rates[i] * 1000 * 1.5 + 20));
-      eit_flow_window_clear (&p.w);
+      path_clear (&p);
     }
+}
+
+/* Acks that come back 300 ms late (behind the peer's own queue, on a link
+ * loaded both ways) on a 1 Mbit/s path. Without a report of our queueing
+ * delay, the window (at most rate × target) cannot cover the acks' way and
+ * the link idles; with it ("qd", LEDBAT's one-way delay), our own queue
+ * settles near target / 2 and never empties. */
+static void
+test_own_queue_behind_late_acks (void)
+{
+  const double rate = 125000;
+  const struct {
+    double   ack_ms;
+    gboolean reported;
+  } cases[] = { { 300, FALSE }, { 300, TRUE }, { 2, TRUE } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Path p;
+      double before, throughput;
+
+      path_init (&p);
+      p.report_queue = cases[i].reported;
+      path_run (&p, rate, cases[i].ack_ms, G_MAXDOUBLE, 10000, FALSE);
+      before = p.delivered;
+      path_run (&p, rate, cases[i].ack_ms, G_MAXDOUBLE, 4000, TRUE);
+      throughput = (p.delivered - before) / 4.0;
+      g_test_message ("acks after %.0f ms, qd %s: %.0f B/s of %.0f, queue %.0f-%.0f ms, window %"
+                      G_GUINT64_FORMAT " B", cases[i].ack_ms,
+                      cases[i].reported ? "reported" : "not reported", throughput, rate,
+                      p.least_delay_ms, p.worst_delay_ms, p.w.window);
+      if (cases[i].reported)
+        {
+          g_assert_cmpfloat (throughput, >=, rate * 0.99);
+          g_assert_cmpfloat (p.least_delay_ms, >, 0);
+          g_assert_cmpfloat (p.worst_delay_ms, <=, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
+        }
+      else
+        g_assert_cmpfloat (throughput, <, rate * 0.9);
+      path_clear (&p);
+    }
+}
+
+/* Silly-window avoidance: only a frame the credit cut short waits, and only
+ * while half the window is in flight besides it. */
+static void
+test_holds_small_frames (void)
+{
+  /* window 16384, bound 4096 */
+  g_assert_true (eit_flow_window_holds_frame (1000, 12000, 16384, 4096));
+  g_assert_true (eit_flow_window_holds_frame (4000, 8192, 16384, 4096));
+  g_assert_false (eit_flow_window_holds_frame (4096, 12000, 16384, 4096));
+  g_assert_false (eit_flow_window_holds_frame (1000, 8191, 16384, 4096));
+  /* a window of the floor: half of it is the limit */
+  g_assert_true (eit_flow_window_holds_frame (2000, 2048, 4096, 4096));
+  g_assert_false (eit_flow_window_holds_frame (2048, 2048, 4096, 4096));
 }
 
 static void
@@ -123,7 +204,7 @@ test_grows_on_fast_links (void)
   g_assert_cmpuint (p.w.window, >=, 20 * 1000 * 1000);
   /* Geometric growth, not linear: well under a second. */
   g_assert_cmpuint (ms, <=, 1000);
-  eit_flow_window_clear (&p.w);
+  path_clear (&p);
 }
 
 static void
@@ -146,7 +227,7 @@ test_follows_a_slowdown (void)
                   p.w.window, p.worst_delay_ms);
   g_assert_cmpuint (p.w.window, <=, 12500 / 2);
   g_assert_cmpfloat (p.worst_delay_ms, <=, 520);
-  eit_flow_window_clear (&p.w);
+  path_clear (&p);
 }
 
 static void
@@ -167,7 +248,7 @@ test_app_limited_keeps_window (void)
                   " B at %.0f B/s", learned, learned_rate, p.w.window, p.w.rate);
   g_assert_cmpfloat (p.w.rate, >=, learned_rate * 0.9);
   g_assert_cmpuint (p.w.window, >=, learned / 2);
-  eit_flow_window_clear (&p.w);
+  path_clear (&p);
 }
 
 static void
@@ -180,7 +261,7 @@ test_floor_and_idle (void)
   path_run (&p, 1000, 1, G_MAXDOUBLE, 40000, FALSE);
   g_assert_cmpuint (p.w.window, ==, EIT_FLOW_WINDOW_FLOOR_BYTES);
 
-  eit_flow_window_clear (&p.w);
+  path_clear (&p);
 
   /* A long silence, then one small message: the estimate stays. */
   path_init (&p);
@@ -190,9 +271,9 @@ test_floor_and_idle (void)
   p.sent += 100;
   eit_flow_window_frame_sent (&p.w, (guint64) p.sent, p.now, TRUE);
   p.now += 1000;
-  eit_flow_window_acked (&p.w, (guint64) p.sent, 100, p.now);
+  eit_flow_window_acked (&p.w, (guint64) p.sent, 100, p.now, -1);
   g_assert_cmpuint (p.w.window, >=, before * 4 / 5);
-  eit_flow_window_clear (&p.w);
+  path_clear (&p);
 }
 
 /* Twenty 1000-byte frames cross a 12.5 kB/s link, 80 ms apart, and a TCP
@@ -208,9 +289,9 @@ test_ack_burst_is_no_fast_path (void)
   eit_flow_window_init (&w, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
   for (guint64 i = 1; i <= 20; i++)
     eit_flow_window_frame_sent (&w, i, t0 + i * 80000, FALSE);
-  eit_flow_window_acked (&w, 1, 1000, t0 + 1700000);
+  eit_flow_window_acked (&w, 1, 1000, t0 + 1700000, -1);
   eit_flow_window_frame_sent (&w, 21, t0 + 1701000, FALSE);
-  eit_flow_window_acked (&w, 21, 20000, t0 + 1709000);
+  eit_flow_window_acked (&w, 21, 20000, t0 + 1709000, -1);
   g_test_message ("rate %.0f B/s, window %" G_GUINT64_FORMAT " B", w.rate, w.window);
   g_assert_cmpfloat (w.rate, <=, 13000);
   g_assert_cmpuint (w.window, <=, EIT_FLOW_WINDOW_INITIAL_BYTES);
@@ -230,7 +311,7 @@ test_trickle_gives_no_sample (void)
   for (guint64 i = 1; i <= 20; i++)
     {
       eit_flow_window_frame_sent (&w, i, now, TRUE);
-      eit_flow_window_acked (&w, i, 1000, now + 300);
+      eit_flow_window_acked (&w, i, 1000, now + 300, -1);
       now += 2000;
     }
   g_assert_cmpfloat (w.rate, ==, 0);
@@ -244,6 +325,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/flow-window/settles-on-slow-links", test_settles_on_slow_links);
   g_test_add_func ("/flow-window/grows-on-fast-links", test_grows_on_fast_links);
+  g_test_add_func ("/flow-window/own-queue-behind-late-acks", test_own_queue_behind_late_acks);
+  g_test_add_func ("/flow-window/holds-small-frames", test_holds_small_frames);
   g_test_add_func ("/flow-window/follows-a-slowdown", test_follows_a_slowdown);
   g_test_add_func ("/flow-window/app-limited-keeps-window", test_app_limited_keeps_window);
   g_test_add_func ("/flow-window/floor-and-idle", test_floor_and_idle);

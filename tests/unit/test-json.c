@@ -942,6 +942,13 @@ typedef struct {
 } EnvelopeErrorCase;
 
 static const EnvelopeErrorCase envelope_errors[] = {
+  /* The delay members are integers like the others (PROTOCOL.md 4.3, 4.4). */
+  { S ("{\"type\":\"data\",\"seq\":1,\"t\":\"now\",\"bodies\":[1]}"), EIT_ERROR_PROTOCOL,
+    "protocol violation: \"t\" must be a non-negative integer" },
+  { S ("{\"type\":\"ack\",\"ack\":1,\"qd\":-3}"), EIT_ERROR_PROTOCOL,
+    "protocol violation: \"qd\" must be a non-negative integer" },
+  { S ("{\"type\":\"ack\",\"ack\":1,\"qd\":1,\"qd\":2}"), EIT_ERROR_PROTOCOL,
+    "protocol violation: duplicate member \"qd\"" },
   /* Not JSON at all: 1007, before anything else is looked at. */
   { S (""), EIT_ERROR_INVALID_JSON, "invalid JSON at byte 0: empty input" },
   { S (" \n"), EIT_ERROR_INVALID_JSON, "invalid JSON at byte 2: empty input" },
@@ -1015,6 +1022,34 @@ static const EnvelopeErrorCase envelope_errors[] = {
   { S ("{\"type\":\"data\",\"seq\":1,\"bodies\":[ ]}"), EIT_ERROR_PROTOCOL,
     "protocol violation: \"data\" without a non-empty \"bodies\" array" },
 };
+
+/* A data frame's clock ("t") and an acknowledgement's queueing delay ("qd"),
+ * in any order, and their absence. */
+static void
+test_envelope_delays (void)
+{
+  g_autoptr(GArray) bodies = new_bodies ();
+  g_autofree char *data = NULL, *ack = NULL, *plain = NULL;
+  EitEnvelope env;
+
+  assert_parses ("{\"type\":\"data\",\"seq\":42,\"t\":81234567,\"ack\":17,\"qd\":38,\"bodies\":[1]}",
+                 &data, &env, bodies);
+  g_assert_true (env.has_t);
+  g_assert_cmpuint (env.t, ==, 81234567);
+  g_assert_true (env.has_ack);
+  g_assert_true (env.has_qd);
+  g_assert_cmpuint (env.qd, ==, 38);
+
+  assert_parses ("{\"qd\":0,\"ack\":3,\"type\":\"ack\"}", &ack, &env, bodies);
+  g_assert_cmpint (env.type, ==, EIT_ENVELOPE_ACK);
+  g_assert_true (env.has_qd);
+  g_assert_cmpuint (env.qd, ==, 0);
+  g_assert_false (env.has_t);
+
+  assert_parses ("{\"type\":\"data\",\"seq\":1,\"bodies\":[1]}", &plain, &env, bodies);
+  g_assert_false (env.has_t);
+  g_assert_false (env.has_qd);
+}
 
 static void
 test_envelope_errors (void)
@@ -1394,6 +1429,7 @@ main (int   argc,
   g_test_add_func ("/json/envelope/types", test_envelope_types);
   g_test_add_func ("/json/envelope/unknown-type", test_envelope_unknown_type);
   g_test_add_func ("/json/envelope/integers", test_envelope_integers);
+  g_test_add_func ("/json/envelope/delays", test_envelope_delays);
   g_test_add_func ("/json/envelope/errors", test_envelope_errors);
   g_test_add_func ("/json/envelope/nesting", test_envelope_nesting);
   g_test_add_func ("/json/envelope/not-nul-terminated", test_envelope_not_nul_terminated);

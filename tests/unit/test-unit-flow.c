@@ -262,15 +262,15 @@ kilobyte_text (guint n)
   return g_strdup_printf ("%s%s\"}", head, pad);
 }
 
-/* Silly-window avoidance (PROTOCOL.md 6.4): before the first rate sample
- * the window is 16384 bytes and a frame carries at most 4096. Three frames
- * of four 1000-byte bodies leave; the fourth would carry 4000 bytes, short
- * of the bound, with 12000 in flight: it waits, although the window has
- * room, until acks bring the in-flight bytes under half the window. On a
- * slow path loaded both ways, this is what keeps each side's acks from
- * waiting behind a whole window of the other side's data. */
+/* Before the first rate sample the window is 16384 bytes and a frame
+ * carries at most 4096. Frames of four 1000-byte bodies are full by the
+ * bound and leave until the window is: 4 frames, 16000 bytes (a frame the
+ * bound filled never waits for more credit: held, it left two frames in
+ * flight whatever the window). Every data frame carries the sender's clock
+ * ("t"), and the acks come back with the queueing delay the receiver
+ * measured ("qd"), from which the sender knows the path's round trip. */
 static void
-test_flow_small_frames_wait (void)
+test_flow_full_frames_fill_window (void)
 {
   Fixture f;
   EitFlowStats a;
@@ -288,15 +288,16 @@ test_flow_small_frames_wait (void)
 
       g_assert_true (eit_flow_send (f.a.flow, text, -1));
     }
-  g_assert_true (eit_test_wait_until (stats_of (&f.b).inbound_pending >= 12, WAIT_MS));
+  g_assert_true (eit_test_wait_until (stats_of (&f.b).inbound_pending >= 16, WAIT_MS));
   eit_test_run_for (5 * ACK_DELAY_MS);
   a = stats_of (&f.a);
   g_assert_cmpuint (a.adapted_window, ==, EIT_FLOW_WINDOW_INITIAL_BYTES);
   g_assert_cmpuint (a.frame_bound, ==, EIT_FLOW_WINDOW_INITIAL_BYTES / 4);
-  g_assert_cmpuint (a.frames_out, ==, 3);
-  g_assert_cmpuint (a.in_flight_bytes, ==, 12000);
-  g_assert_cmpuint (a.queue_depth, ==, 28);
-  g_assert_cmpuint (stats_of (&f.b).inbound_pending, ==, 12);
+  g_assert_cmpuint (a.frames_out, ==, 4);
+  g_assert_cmpuint (a.in_flight_bytes, ==, 16000);
+  g_assert_cmpuint (a.queue_depth, ==, 24);
+  g_assert_cmpuint (stats_of (&f.b).inbound_pending, ==, 16);
+  g_assert_cmpfloat (a.queue_delay, <, 0);
 
   eit_flow_set_receiving_paused (f.b.flow, FALSE);
   g_assert_true (eit_test_wait_until (f.b.received->len == 40, WAIT_MS));
@@ -307,6 +308,10 @@ test_flow_small_frames_wait (void)
       g_assert_cmpstr (g_ptr_array_index (f.b.received, n - 1), ==, text);
     }
   g_assert_true (eit_test_wait_until (stats_of (&f.a).in_flight_messages == 0, WAIT_MS));
+  a = stats_of (&f.a);
+  g_assert_cmpfloat (a.queue_delay, >=, 0);
+  g_assert_cmpfloat (a.path_rtt, >=, 0);
+  g_assert_cmpfloat (a.path_rtt, <=, a.ack_rtt + 1);
   fixture_finish (&f);
 }
 
@@ -396,7 +401,7 @@ main (int   argc,
 
   g_test_add_func ("/flow/in-order", test_flow_in_order);
   g_test_add_func ("/flow/acks-release-window", test_flow_acks_release_window);
-  g_test_add_func ("/flow/small-frames-wait", test_flow_small_frames_wait);
+  g_test_add_func ("/flow/full-frames-fill-window", test_flow_full_frames_fill_window);
   g_test_add_func ("/flow/resume-resends-unacknowledged", test_flow_resume_resends_unacknowledged);
   g_test_add_func ("/flow/duplicates-dropped", test_flow_duplicates_dropped);
 

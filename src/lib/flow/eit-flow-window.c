@@ -1,20 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* In the spirit of BBR's delivery-rate samples and gRPC's BDP probe, but on
  * acknowledgements of consumed messages, and sized by a delay target rather
- * than by the bandwidth-delay product alone:
+ * than by the bandwidth-delay product alone.
+ *
+ * When the peer reports how long our data queued on its way ("qd",
+ * LEDBAT's one-way delay, PROTOCOL.md 4.4), the rest of the ack RTT is the
+ * path: path = min (ack RTT − qd, target). Per round trip the window
+ * changes by (path + target / 2) / ack RTT, which is 1 where our own queue
+ * holds target / 2, whatever the acks' way back costs: they wait behind the
+ * peer's data, and a peer with a long queue no longer eats our window.
+ * Measured on a 1 Mbit/s link loaded both ways, the rule below left one
+ * direction's queue empty and its link at 59-68 % in some runs. The cap on
+ * the path keeps a peer that is slow to consume (its acks wait for its
+ * application, not for the path) from growing the window without end.
+ *
+ * Without a report (a peer that does not send "qd"):
  *
  *   window = rate × (target / 2 + min (ack RTT, target / 2))
  *
- * The ack RTT counts our own queue, the path and the acks' way back, which
- * waits behind the peer's data. With nothing coming back, the ack RTT is our
- * queue and the window settles where it holds `target`; with the peer
- * sending as hard under the same rule, the two queues share `target`, so a
- * ping's round trip (our queue, then the peer's) stays near it. The cap
- * keeps a queue from feeding itself; below the cap the window grows by
- * (target / 2 + ack RTT) / ack RTT per round trip whenever the path is
- * faster than the window lets it show. */
+ * The ack RTT then counts our own queue, the path and the acks' way back.
+ * With nothing coming back, the ack RTT is our queue and the window settles
+ * where it holds `target`; with the peer sending as hard, the two queues
+ * share `target`. The cap keeps a queue from feeding itself. Either way the
+ * window grows geometrically whenever the path is faster than the window
+ * lets it show. */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "eit-flow-window.h"
@@ -27,6 +39,8 @@ eit_flow_window_init (EitFlowWindow *self,
   self->target_ms = MAX (target_ms, 1);
   self->window = EIT_FLOW_WINDOW_INITIAL_BYTES;
   self->ack_rtt = -1;
+  self->queue_delay = -1;
+  self->path_rtt = -1;
   self->frames = g_array_new (FALSE, FALSE, sizeof (EitFlowWindowFrame));
   for (guint i = 0; i < EIT_FLOW_WINDOW_BUCKETS; i++)
     self->bucket_index[i] = -1;
@@ -69,6 +83,8 @@ eit_flow_window_forget_frames (EitFlowWindow *self)
 {
   g_array_set_size (self->frames, 0);
   self->frames_head = 0;
+  self->queue_delay = -1;
+  self->path_rtt = -1;
 }
 
 guint64
@@ -79,9 +95,19 @@ eit_flow_window_get (const EitFlowWindow *self,
    * samples before it ends. */
   gint64 phase = MAX (EIT_FLOW_WINDOW_BUCKET_US, (gint64) (self->ack_rtt * 1000));
 
-  if ((now / phase) % EIT_FLOW_WINDOW_PROBE_PERIOD == 0)
+  /* A peer that reports our queue shows the room there is: no probe. */
+  if (self->path_rtt < 0 && (now / phase) % EIT_FLOW_WINDOW_PROBE_PERIOD == 0)
     return self->window + self->window / 2;
   return self->window;
+}
+
+gboolean
+eit_flow_window_holds_frame (guint64 frame_bytes,
+                             guint64 in_flight_before,
+                             guint64 window,
+                             guint64 bound)
+{
+  return frame_bytes < MIN (bound, window / 2) && in_flight_before >= window / 2;
 }
 
 /* Finds the newest frame ack covers (FALSE if none); drops every frame it
@@ -140,11 +166,13 @@ gboolean
 eit_flow_window_acked (EitFlowWindow *self,
                        guint64        ack,
                        guint64        bytes,
-                       gint64         now)
+                       gint64         now,
+                       gint64         queue_delay_ms)
 {
   EitFlowWindowFrame frame;
   gint64 interval;
   double sample, half, queue_ms, rtt_ms;
+  gboolean sampled;
   guint64 window;
 
   self->delivered += bytes;
@@ -154,6 +182,13 @@ eit_flow_window_acked (EitFlowWindow *self,
 
   rtt_ms = (now - frame.sent) / 1000.0;
   self->ack_rtt = self->ack_rtt < 0 ? rtt_ms : self->ack_rtt + (rtt_ms - self->ack_rtt) / 8.0;
+  if (queue_delay_ms >= 0)
+    {
+      double path = MAX (rtt_ms - (double) queue_delay_ms, 0);
+
+      self->queue_delay = (double) queue_delay_ms;
+      self->path_rtt = self->path_rtt < 0 ? path : self->path_rtt + (path - self->path_rtt) / 8.0;
+    }
 
   self->first_sent_time = frame.sent;
   /* The sender ran dry: the sample would say nothing of the path (see the
@@ -161,14 +196,33 @@ eit_flow_window_acked (EitFlowWindow *self,
   if (frame.app_limited)
     return FALSE;
   interval = MAX (now - frame.delivered_time, frame.sent - frame.first_sent);
-  if (interval < EIT_FLOW_WINDOW_MIN_INTERVAL_US)
-    return FALSE;
-  sample = (double) (self->delivered - frame.delivered) * G_USEC_PER_SEC / (double) interval;
-  add_sample (self, sample, now);
+  sampled = interval >= EIT_FLOW_WINDOW_MIN_INTERVAL_US;
+  if (sampled)
+    {
+      sample = (double) (self->delivered - frame.delivered) * G_USEC_PER_SEC / (double) interval;
+      add_sample (self, sample, now);
+    }
 
   half = self->target_ms / 2.0;
-  queue_ms = half + MIN (self->ack_rtt, half);
-  window = (guint64) (self->rate * queue_ms / 1000.0);
+  if (queue_delay_ms >= 0 && rtt_ms > 0)
+    {
+      /* Per round trip the window changes by (path + target / 2) / ack RTT,
+       * which is 1 where our queue holds target / 2; spread over the acks
+       * of a round trip by the share of the window each frees, at most
+       * doubling or halving. The path is capped at the target: a peer slow
+       * to consume makes acks late, not the path. */
+      double path = MIN (MAX (rtt_ms - (double) queue_delay_ms, 0), self->target_ms);
+      double factor = CLAMP ((path + half) / rtt_ms, 0.5, 2.0);
+
+      window = (guint64) (self->window * pow (factor, MIN ((double) bytes / self->window, 1.0)));
+    }
+  else if (sampled)
+    {
+      queue_ms = half + MIN (self->ack_rtt, half);
+      window = (guint64) (self->rate * queue_ms / 1000.0);
+    }
+  else
+    return FALSE;
   window = MAX (window, EIT_FLOW_WINDOW_FLOOR_BYTES);
   if (window == self->window)
     return FALSE;

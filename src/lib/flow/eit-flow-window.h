@@ -20,8 +20,9 @@
  * as a sample made a fresh session's window several times too large for a
  * 1 Mbit/s or 100 kbit/s link.
  *
- * One phase (an ack RTT, at least 100 ms) in EIT_FLOW_WINDOW_PROBE_PERIOD
- * the window is half as large again: where the path has room, that shows as
+ * Without the peer's report of our queueing delay ("qd"), one phase (an
+ * ack RTT, at least 100 ms) in EIT_FLOW_WINDOW_PROBE_PERIOD the window is
+ * half as large again: where the path has room, that shows as
  * a higher rate. A side whose acks wait behind the peer's data cannot
  * otherwise find out that its own direction has room: measured on a 1 Mbit/s
  * link loaded both ways, without probes, or with probes of 100 ms, the echo
@@ -58,6 +59,8 @@ typedef struct {
   guint64  window;          /* bytes the sender may have unacknowledged */
   double   rate;            /* bytes per second; 0 before a sample */
   double   ack_rtt;         /* ms from sending a frame to its ack, smoothed; -1 before one */
+  double   queue_delay;     /* ms our data last queued on its way, as the peer measured it; -1 unknown */
+  double   path_rtt;        /* ms, the ack RTT less queue_delay, smoothed; -1 unknown */
   guint64  delivered;       /* bytes acknowledged, in total */
   gint64   delivered_time;  /* µs of the last acknowledgement, 0 before one */
   gint64   first_sent_time; /* when the newest frame acknowledged had been sent */
@@ -79,16 +82,30 @@ void     eit_flow_window_frame_sent    (EitFlowWindow *self,
                                         gint64         now,
                                         gboolean       app_limited);
 /* The frames sent so far will never be acknowledged as such (a new
- * transport re-sends them); the rate and the window stay. */
+ * transport re-sends them); the rate and the window stay, what the old
+ * connection's path measured goes. */
 void     eit_flow_window_forget_frames (EitFlowWindow *self);
 /* The window at now (monotonic µs), probe included. */
 guint64  eit_flow_window_get           (const EitFlowWindow *self,
                                         gint64               now);
-/* A cumulative acknowledgement of ack freed bytes at now. TRUE if the
- * window changed. */
+/* Silly-window avoidance (docs/PROTOCOL.md 6.4) for a data frame of
+ * frame_bytes that the credit cut short: it waits while at least half of
+ * window is in flight besides it and it would fill less than half the
+ * window or the frame bound. A frame the bound filled, or one that takes
+ * everything queued, is not cut by credit and never waits: held, a frame
+ * full by the bound (8 bodies of 1000 bytes under a bound of 8466) left
+ * two frames in flight whatever the window. */
+gboolean eit_flow_window_holds_frame   (guint64        frame_bytes,
+                                        guint64        in_flight_before,
+                                        guint64        window,
+                                        guint64        bound);
+/* A cumulative acknowledgement of ack freed bytes at now, with the queueing
+ * delay in ms the peer measured on our data (its "qd"), or -1 without one.
+ * TRUE if the window changed. */
 gboolean eit_flow_window_acked         (EitFlowWindow *self,
                                         guint64        ack,
                                         guint64        bytes,
-                                        gint64         now);
+                                        gint64         now,
+                                        gint64         queue_delay_ms);
 
 G_END_DECLS

@@ -64,6 +64,13 @@ struct _EitFlow
    * we had consumed when the handshake (which carries an ack) went out. */
   guint64       ack_base;
   guint64       consumed_bytes_since_ack;
+  /* One-way delay of the peer's data on this connection (PROTOCOL.md 4.4):
+   * arrival on our clock − "t" on the peer's, in ms. Its minimum is the
+   * path without a queue; what comes above it is queue, reported as "qd"
+   * with the next ack (the least since the last one; -1: nothing to say). */
+  gboolean      owd_base_set;
+  gint64        owd_base;
+  gint64        queue_delay_to_report;
   EitMsgRing    inbound;         /* received, not yet consumed */
   guint         inbound_legacy;  /* queued from a session that was reset */
   guint64       inbound_legacy_bytes;
@@ -164,20 +171,48 @@ mark_ack_sent (EitFlow *self,
   self->ack_sent = ack;
   self->ack_base = MAX (self->ack_base, ack);
   self->consumed_bytes_since_ack = 0;
+  self->queue_delay_to_report = -1;
   g_clear_handle_id (&self->ack_timer_id, g_source_remove);
+}
+
+/* A data frame stamped t (the peer's ms) arrived now on the current
+ * connection. */
+static void
+note_arrival (EitFlow *self,
+              guint64  t)
+{
+  gint64 owd = g_get_monotonic_time () / 1000 - (gint64) t;
+
+  if (!self->owd_base_set || owd < self->owd_base)
+    {
+      self->owd_base = owd;
+      self->owd_base_set = TRUE;
+    }
+  if (self->queue_delay_to_report < 0 || owd - self->owd_base < self->queue_delay_to_report)
+    self->queue_delay_to_report = owd - self->owd_base;
+}
+
+/* The members an acknowledgement carries: "ack", and "qd" when there is one. */
+static void
+append_ack (EitFlow *self,
+            GString *out)
+{
+  g_string_append_printf (out, ",\"ack\":%" G_GUINT64_FORMAT, self->consumed_seq);
+  if (self->queue_delay_to_report >= 0)
+    g_string_append_printf (out, ",\"qd\":%" G_GINT64_FORMAT, self->queue_delay_to_report);
 }
 
 static void
 send_ack (EitFlow *self)
 {
-  char buf[64];
-  int len;
+  g_autoptr(GString) buf = NULL;
 
   if (self->consumed_seq <= self->ack_sent)
     return;
-  len = g_snprintf (buf, sizeof buf, "{\"type\":\"ack\",\"ack\":%" G_GUINT64_FORMAT "}",
-                    self->consumed_seq);
-  if (send_control (self, buf, len))
+  buf = g_string_new ("{\"type\":\"ack\"");
+  append_ack (self, buf);
+  g_string_append_c (buf, '}');
+  if (send_control (self, buf->str, buf->len))
     mark_ack_sent (self, self->consumed_seq);
 }
 
@@ -267,15 +302,15 @@ flush (EitFlow *self)
       guint64 seq = first;
       guint64 frame_bytes = 0, new_messages = 0, new_bytes = 0;
       gboolean with_ack = self->consumed_seq > self->ack_sent;
+      gboolean cut_by_credit = FALSE;
 
       g_string_truncate (self->frame, 0);
       g_string_append (self->frame, "{\"type\":\"data\",\"seq\":");
       append_uint (self->frame, first);
+      g_string_append (self->frame, ",\"t\":");
+      append_uint (self->frame, (guint64) (now / 1000));
       if (with_ack)
-        {
-          g_string_append (self->frame, ",\"ack\":");
-          append_uint (self->frame, self->consumed_seq);
-        }
+        append_ack (self, self->frame);
       g_string_append (self->frame, ",\"bodies\":[");
 
       while (seq <= self->last_assigned)
@@ -283,10 +318,14 @@ flush (EitFlow *self)
           gsize len;
           const char *body = eit_msg_ring_peek (&self->out, (guint) (seq - self->peer_ack - 1), &len);
 
-          if (!has_credit (self, seq, len, window_bytes))
-            break;
+          /* The bound first: a full frame is full, credit or not. */
           if (seq > first && frame_bytes + len > bound)
             break;
+          if (!has_credit (self, seq, len, window_bytes))
+            {
+              cut_by_credit = TRUE;
+              break;
+            }
           if (seq > first)
             g_string_append_c (self->frame, ',');
           g_string_append_len (self->frame, body, len);
@@ -301,21 +340,10 @@ flush (EitFlow *self)
         }
 
       /* Credit that trickles back one ack at a time would go out as one
-       * small frame each (silly-window syndrome): while half a window is
-       * still in flight, keeping the link busy, wait until the credit fills
-       * a frame of half a window or the frame bound. A frame that the bound
-       * cut counts as small too when its bodies fall short of the bound (8
-       * of 1000 bytes under 8466): about half a window and one frame stay
-       * in flight, so on a path loaded both ways each side's acks wait
-       * behind a short queue. Sending such frames, so that the whole
-       * window fills, was measured worse on a 1 Mbit/s link loaded both
-       * ways: 3 of 30 runs at 90 % of the link, against 34 of 37 (the
-       * longer queue delays the other direction's acks until it starves;
-       * pacing, other window sizes and a 1 s delivery rate did not mend
-       * it). */
-      if (seq <= self->last_assigned && seq > first &&
-          frame_bytes < MIN (bound, window_bytes / 2) &&
-          self->in_flight_bytes - frame_bytes >= window_bytes / 2)
+       * small frame each (silly-window syndrome). */
+      if (cut_by_credit && seq > first &&
+          eit_flow_window_holds_frame (frame_bytes, self->in_flight_bytes - frame_bytes,
+                                       window_bytes, bound))
         {
           self->in_flight_bytes -= frame_bytes;
           seq = first;
@@ -460,7 +488,8 @@ handle_pong (EitFlow *self,
 static gboolean
 handle_ack (EitFlow      *self,
             EitTransport *from,
-            guint64       ack)
+            guint64       ack,
+            gint64        queue_delay)
 {
   guint64 counted_until, freed = 0;
 
@@ -483,7 +512,7 @@ handle_ack (EitFlow      *self,
       freed += len;
     }
   self->in_flight_bytes -= freed;
-  eit_flow_window_acked (&self->rate_window, ack, freed, g_get_monotonic_time ());
+  eit_flow_window_acked (&self->rate_window, ack, freed, g_get_monotonic_time (), queue_delay);
   eit_msg_ring_pop (&self->out, (guint) (ack - self->peer_ack));
   self->peer_ack = ack;
   /* The peer may have received messages through an older connection that
@@ -654,8 +683,13 @@ eit_flow_receive (EitFlow           *self,
 {
   g_return_val_if_fail (EIT_IS_FLOW (self), FALSE);
 
-  if (envelope->has_ack && !handle_ack (self, from, envelope->ack))
+  /* Delays are measured per connection: a superseded one took another way. */
+  if (envelope->has_ack &&
+      !handle_ack (self, from, envelope->ack,
+                   envelope->has_qd && from == self->transport ? (gint64) envelope->qd : -1))
     return FALSE;
+  if (envelope->has_t && from == self->transport)
+    note_arrival (self, envelope->t);
 
   switch (envelope->type)
     {
@@ -780,6 +814,8 @@ eit_flow_attach (EitFlow      *self,
 
   g_set_object (&self->transport, transport);
   eit_flow_window_forget_frames (&self->rate_window);
+  self->owd_base_set = FALSE;
+  self->queue_delay_to_report = -1;
   /* Clamped to our own maximum: a window of 2^53-1 must not let a peer that
    * never acks make us keep gigabytes for it. */
   self->peer_window_messages = CLAMP (peer_window_messages, 1, self->window_messages);
@@ -944,6 +980,8 @@ eit_flow_get_stats (EitFlow      *self,
   stats->send_queue_bytes = self->send_queue_bytes;
   stats->rtt_min = self->rtt.min;
   stats->ack_rtt = self->rate_window.ack_rtt;
+  stats->queue_delay = self->rate_window.queue_delay;
+  stats->path_rtt = self->rate_window.path_rtt;
   stats->pings_sent = self->pings_sent;
   stats->pongs_received = self->pongs_received;
   stats->pings_received = self->pings_received;
@@ -1102,6 +1140,7 @@ eit_flow_init (EitFlow *self)
   self->deliver = g_string_sized_new (256);
   self->peer_window_messages = EIT_DEFAULT_WINDOW_MESSAGES;
   self->peer_window_bytes = EIT_DEFAULT_WINDOW_BYTES;
+  self->queue_delay_to_report = -1;
   eit_rtt_init (&self->rtt);
   eit_flow_window_init (&self->rate_window, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
 }

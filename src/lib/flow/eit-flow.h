@@ -55,8 +55,10 @@ typedef struct {
    * send (), not yet sent; send_queue_bytes: the setting. */
   guint64 adapted_window, frame_bound, queued_bytes, send_queue_bytes;
   /* delivery_rate in bytes/s (0 before the first sample); rtt_min and
-   * ack_rtt in ms. */
-  double  delivery_rate, rtt_min, ack_rtt;
+   * ack_rtt in ms; queue_delay: ms our data last queued on its way, as the
+   * peer measured it, and path_rtt: the ack RTT without it (-1 while the
+   * peer reports none). */
+  double  delivery_rate, rtt_min, ack_rtt, queue_delay, path_rtt;
   guint64 pings_sent, pongs_received, pings_received;
   double  rtt_last, rtt_smoothed, rtt_p50, rtt_p99; /* ms; -1 before a sample */
   guint64 messages_in, messages_out, bytes_in, bytes_out; /* application messages */

@@ -27,6 +27,10 @@ typedef struct {
   guint64         ack;
   gboolean        has_id;
   guint64         id;
+  gboolean        has_t;      /* data: the sender's clock in ms (PROTOCOL.md 4.3) */
+  guint64         t;
+  gboolean        has_qd;     /* with an ack: the queueing delay in ms (4.4) */
+  guint64         qd;
 } EitEnvelope;
 
 /* Parses one envelope frame (docs/PROTOCOL.md 4). Validates the whole frame.

@@ -582,6 +582,8 @@ typedef enum {
   MEMBER_SEQ,
   MEMBER_ACK,
   MEMBER_ID,
+  MEMBER_T,
+  MEMBER_QD,
   MEMBER_BODIES,
 } Member;
 
@@ -593,6 +595,8 @@ static const struct {
   [MEMBER_SEQ] = { "duplicate member \"seq\"", "\"seq\" must be a non-negative integer" },
   [MEMBER_ACK] = { "duplicate member \"ack\"", "\"ack\" must be a non-negative integer" },
   [MEMBER_ID] = { "duplicate member \"id\"", "\"id\" must be a non-negative integer" },
+  [MEMBER_T] = { "duplicate member \"t\"", "\"t\" must be a non-negative integer" },
+  [MEMBER_QD] = { "duplicate member \"qd\"", "\"qd\" must be a non-negative integer" },
   [MEMBER_BODIES] = { "duplicate member \"bodies\"", "\"bodies\" must be an array" },
 };
 
@@ -609,6 +613,10 @@ lookup_member (const guchar *name,
     return MEMBER_ACK;
   if (IS ("id"))
     return MEMBER_ID;
+  if (IS ("t"))
+    return MEMBER_T;
+  if (IS ("qd"))
+    return MEMBER_QD;
   if (IS ("bodies"))
     return MEMBER_BODIES;
   return MEMBER_OTHER;
@@ -779,6 +787,16 @@ scan_member_value (EnvelopeScan *e,
     case MEMBER_ID:
       has = &env->has_id;
       number = &env->id;
+      break;
+
+    case MEMBER_T:
+      has = &env->has_t;
+      number = &env->t;
+      break;
+
+    case MEMBER_QD:
+      has = &env->has_qd;
+      number = &env->qd;
       break;
 
     case MEMBER_OTHER:
