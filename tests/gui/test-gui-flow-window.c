@@ -48,6 +48,9 @@ flow_window_body (EitGuiTest *test)
   g_assert_cmpstr (window, !=, "–");
   /* The card is a size, like "16.4 kB" or "812 B". */
   g_assert_true (g_str_has_suffix (window, "B"));
+  /* The demo hub reports how long our data queued on its way ("qd"). */
+  g_assert_cmpfloat (m->flow.queue_delay, >=, 0);
+  g_assert_nonnull (strstr (eit_backoff_page_get_detail (page, "rate-window"), " on the way; "));
   shot = eit_gui_test_screenshot (GTK_WIDGET (test->window), "backoff-rate-window");
 }
 

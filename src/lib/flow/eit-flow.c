@@ -197,22 +197,25 @@ static void
 append_ack (EitFlow *self,
             GString *out)
 {
-  g_string_append_printf (out, ",\"ack\":%" G_GUINT64_FORMAT, self->consumed_seq);
+  g_string_append (out, ",\"ack\":");
+  append_uint (out, self->consumed_seq);
   if (self->queue_delay_to_report >= 0)
-    g_string_append_printf (out, ",\"qd\":%" G_GINT64_FORMAT, self->queue_delay_to_report);
+    {
+      g_string_append (out, ",\"qd\":");
+      append_uint (out, (guint64) self->queue_delay_to_report);
+    }
 }
 
 static void
 send_ack (EitFlow *self)
 {
-  g_autoptr(GString) buf = NULL;
-
   if (self->consumed_seq <= self->ack_sent)
     return;
-  buf = g_string_new ("{\"type\":\"ack\"");
-  append_ack (self, buf);
-  g_string_append_c (buf, '}');
-  if (send_control (self, buf->str, buf->len))
+  /* The frame buffer is free between flushes. */
+  g_string_assign (self->frame, "{\"type\":\"ack\"");
+  append_ack (self, self->frame);
+  g_string_append_c (self->frame, '}');
+  if (send_control (self, self->frame->str, self->frame->len))
     mark_ack_sent (self, self->consumed_seq);
 }
 

@@ -146,11 +146,22 @@ update_cards (EitBackoffPage      *self,
     g_autofree char *rate = eit_format_bytes (f->delivery_rate);
     g_autofree char *frame = eit_format_bytes (f->frame_bound);
 
-    /* The window the measured delivery rate allows (PROTOCOL.md 6.4). */
-    take_card (self, CARD_RATE_WINDOW, eit_format_bytes (f->adapted_window),
-               f->delivery_rate > 0
-               ? g_strdup_printf (_("delivered at %s/s; frames up to %s"), rate, frame)
-               : g_strdup_printf (_("no delivery rate measured yet; frames up to %s"), frame));
+    /* The window the measured delivery rate allows (PROTOCOL.md 6.4), and
+     * what sizes it when the hub reports it: how long our data queued. */
+    if (f->delivery_rate > 0 && f->queue_delay >= 0)
+      {
+        g_autofree char *queued = eit_format_millis (f->queue_delay);
+
+        take_card (self, CARD_RATE_WINDOW, eit_format_bytes (f->adapted_window),
+                   /* Translators: "delivered at 115 kB/s; queued 38 ms on the way; frames up to 11.6 kB" */
+                   g_strdup_printf (_("delivered at %s/s; queued %s on the way; frames up to %s"),
+                                    rate, queued, frame));
+      }
+    else
+      take_card (self, CARD_RATE_WINDOW, eit_format_bytes (f->adapted_window),
+                 f->delivery_rate > 0
+                 ? g_strdup_printf (_("delivered at %s/s; frames up to %s"), rate, frame)
+                 : g_strdup_printf (_("no delivery rate measured yet; frames up to %s"), frame));
   }
   take_card (self, CARD_INBOUND, eit_format_count (f->inbound_pending),
              g_strdup (_("messages received, not yet consumed")));

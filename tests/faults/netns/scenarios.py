@@ -299,12 +299,15 @@ def record_drops(result, lab):
 
 
 def throughput(probe, skip_s):
-    """Echoed bytes a second, after the first skip_s seconds."""
+    """Echoed bits a second after the first skip_s seconds: the least-squares
+    slope of the echo count over every metrics line. Echoes arrive a frame
+    at a time, so the count between just the first and last lines is off by
+    up to a frame at each end: four messages, 2.7 % at 100 kbit/s."""
     metrics = [m for m in probe.of("metrics") if m["time_s"] >= skip_s]
     if len(metrics) < 2:
         return 0.0
-    first, last = metrics[0], metrics[-1]
-    return (last["echoed"] - first["echoed"]) * SIZE * 8 / (last["time_s"] - first["time_s"])
+    fit = statistics.linear_regression([m["time_s"] for m in metrics], [m["echoed"] for m in metrics])
+    return fit.slope * SIZE * 8
 
 
 # ---- scenarios ---------------------------------------------------------------
