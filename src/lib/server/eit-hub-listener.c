@@ -1110,7 +1110,9 @@ eit_hub_listener_get_n_connections (EitHubListener *self)
 }
 
 void
-eit_hub_listener_stop (EitHubListener *self)
+eit_hub_listener_stop (EitHubListener *self,
+                       gushort         code,
+                       const char     *reason)
 {
   g_autoptr(GPtrArray) refusing = NULL;
 
@@ -1125,10 +1127,23 @@ eit_hub_listener_stop (EitHubListener *self)
       g_clear_object (&self->socket);
     }
 
-  while (self->pending->len > 0)
+  for (guint i = self->pending->len; i > 0; i--)
     {
-      Pending *pending = g_ptr_array_steal_index_fast (self->pending, self->pending->len - 1);
+      Pending *pending = g_ptr_array_index (self->pending, i - 1);
 
+      /* Cut now, a client that reads the 101 would see a WebSocket end
+       * without a close frame (seen when SIGINT came between the two). */
+      if (code != 0 && pending->busy && pending->stage == STAGE_ANSWER &&
+          pending->request.status == SOUP_STATUS_SWITCHING_PROTOCOLS)
+        {
+          if (pending->close_code == 0)
+            {
+              pending->close_code = code;
+              pending->close_reason = g_strdup (reason);
+            }
+          continue;
+        }
+      g_ptr_array_steal_index_fast (self->pending, i - 1);
       change_unauthenticated (self, pending->peer, -1);
       self->n_connections--;
       pending->listener = NULL;
@@ -1159,7 +1174,7 @@ eit_hub_listener_dispose (GObject *object)
 {
   EitHubListener *self = EIT_HUB_LISTENER (object);
 
-  eit_hub_listener_stop (self);
+  eit_hub_listener_stop (self, 0, NULL);
   for (guint i = 0; i < self->refusing->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->refusing, i), self);
   g_ptr_array_set_size (self->refusing, 0);

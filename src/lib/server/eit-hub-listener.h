@@ -65,8 +65,13 @@ guint           eit_hub_listener_get_effective_max_connections (EitHubListener *
 /* Accepted connections that are open: not yet upgraded, refused and
  * closing, or upgraded and not yet closed. */
 guint           eit_hub_listener_get_n_connections (EitHubListener *self);
-/* Stops listening and drops every connection that is not upgraded. */
-void            eit_hub_listener_stop      (EitHubListener *self);
+/* Stops listening and drops every connection that is not upgraded, except
+ * one whose 101 is on its way when code is not 0: its client will take it
+ * for a WebSocket, so once the 101 is out it is closed with code and
+ * reason, like every open connection. */
+void            eit_hub_listener_stop      (EitHubListener *self,
+                                            gushort         code,
+                                            const char     *reason);
 
 /* Properties:
  *   tls-certificate (GTlsCertificate)

@@ -24,6 +24,7 @@
 
 #define TOKEN_INDEX_KEY "eit-token-index"
 #define IDENTITY_KEY    "eit-identity"
+#define SHUTDOWN_REASON "hub shutting down"
 
 /* A v1 connection waiting for its hello. */
 typedef struct {
@@ -544,8 +545,8 @@ eit_hub_server_shutdown (EitHubServer *self)
   g_return_if_fail (EIT_IS_HUB_SERVER (self));
 
   hub_log (self, NULL, "shutting down: closing %u connections with 1001", self->transports->len);
-  eit_hub_listener_stop (self->listener);
-  end_all (self, EIT_CLOSE_GOING_AWAY, "hub shutting down");
+  eit_hub_listener_stop (self->listener, EIT_CLOSE_GOING_AWAY, SHUTDOWN_REASON);
+  end_all (self, EIT_CLOSE_GOING_AWAY, SHUTDOWN_REASON);
 }
 
 void
@@ -570,6 +571,13 @@ eit_hub_server_get_n_connections (EitHubServer *self)
   return self->transports->len;
 }
 
+guint
+eit_hub_server_get_n_open_connections (EitHubServer *self)
+{
+  g_return_val_if_fail (EIT_IS_HUB_SERVER (self), 0);
+  return eit_hub_listener_get_n_connections (self->listener);
+}
+
 static void
 eit_hub_server_constructed (GObject *object)
 {
@@ -589,7 +597,7 @@ eit_hub_server_dispose (GObject *object)
 
   if (self->listener != NULL)
     {
-      eit_hub_listener_stop (self->listener);
+      eit_hub_listener_stop (self->listener, 0, NULL);
       g_signal_handlers_disconnect_by_data (self->listener, self);
     }
   g_ptr_array_set_size (self->handshakes, 0);
