@@ -171,6 +171,26 @@ test_own_queue_behind_late_acks (void)
     }
 }
 
+/* A loopback-like path whose acks report no queue at all: the factor is
+ * 2 every round trip, for minutes. The window stays finite. */
+static void
+test_ceiling (void)
+{
+  EitFlowWindow w;
+  gint64 now = G_USEC_PER_SEC;
+
+  eit_flow_window_init (&w, EIT_DEFAULT_QUEUE_DELAY_TARGET_MS);
+  for (guint64 i = 1; i <= 200; i++)
+    {
+      eit_flow_window_frame_sent (&w, i, now, FALSE);
+      now += 100;
+      eit_flow_window_acked (&w, i, w.window, now, 0);
+    }
+  g_test_message ("window %" G_GUINT64_FORMAT " B", w.window);
+  g_assert_cmpuint (w.window, ==, EIT_FLOW_WINDOW_CEILING_BYTES);
+  eit_flow_window_clear (&w);
+}
+
 /* Silly-window avoidance: only a frame the credit cut short waits, and only
  * while half the window is in flight besides it. */
 static void
@@ -327,6 +347,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flow-window/grows-on-fast-links", test_grows_on_fast_links);
   g_test_add_func ("/flow-window/own-queue-behind-late-acks", test_own_queue_behind_late_acks);
   g_test_add_func ("/flow-window/holds-small-frames", test_holds_small_frames);
+  g_test_add_func ("/flow-window/ceiling", test_ceiling);
   g_test_add_func ("/flow-window/follows-a-slowdown", test_follows_a_slowdown);
   g_test_add_func ("/flow-window/app-limited-keeps-window", test_app_limited_keeps_window);
   g_test_add_func ("/flow-window/floor-and-idle", test_floor_and_idle);

@@ -214,7 +214,14 @@ eit_flow_window_acked (EitFlowWindow *self,
       double path = MIN (MAX (rtt_ms - (double) queue_delay_ms, 0), self->target_ms);
       double factor = CLAMP ((path + half) / rtt_ms, 0.5, 2.0);
 
-      window = (guint64) (self->window * pow (factor, MIN ((double) bytes / self->window, 1.0)));
+      double limit = EIT_FLOW_WINDOW_CEILING_BYTES;
+
+      /* Where the peer's window, not ours, is the limit, the factor stays
+       * above 1: twice the most the rule aims at (path + target / 2, the
+       * path capped at the target) is enough, once a rate is known. */
+      if (self->rate > 0)
+        limit = MIN (limit, self->rate * 3.0 * self->target_ms / 1000.0);
+      window = (guint64) MIN (self->window * pow (factor, MIN ((double) bytes / self->window, 1.0)), limit);
     }
   else if (sampled)
     {

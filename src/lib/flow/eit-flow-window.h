@@ -43,6 +43,9 @@ G_BEGIN_DECLS
 #define EIT_FLOW_WINDOW_INITIAL_BYTES  16384
 /* Below this the acks, not the link, would set the pace. */
 #define EIT_FLOW_WINDOW_FLOOR_BYTES    4096
+/* Where the peer's window is the limit (a fast path), ours keeps growing by
+ * its round-trip factor: this keeps it finite, far above any peer's. */
+#define EIT_FLOW_WINDOW_CEILING_BYTES  (G_GUINT64_CONSTANT (1) << 32)
 #define EIT_DEFAULT_QUEUE_DELAY_TARGET_MS 250
 
 typedef struct {
