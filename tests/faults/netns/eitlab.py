@@ -229,19 +229,27 @@ class Lab:
                 "rate", rate, "burst", "32kbit", "latency", "400ms"])
         self.rate = rate
 
-    def rate_drops(self):
-        """Packets the rate limit dropped so far ("to_hub": the clients'
-        traffic, "to_client": the hub's): drops at the bottleneck mean a
-        sender had more in flight than its queue holds, and TCP then
-        spends round trips recovering instead of sending."""
-        drops = {"to_hub": 0, "to_client": 0}
+    def rate_queues(self):
+        """The rate limit's counters each way ("to_hub": the clients'
+        traffic, "to_client": the hub's): bytes it let through, bytes
+        queued now ("backlog") and packets dropped."""
+        queues = {direction: {"bytes": 0, "backlog": 0, "drops": 0}
+                  for direction in ("to_hub", "to_client")}
         for device in self._router_interfaces():
             out = self._ns(self.router_ns, "tc", "-s", "-j", "qdisc", "show", "dev", device,
                            check=False).stdout
             for qdisc in json.loads(out or "[]"):
                 if qdisc.get("kind") == "tbf":
-                    drops["to_hub" if device == "rh" else "to_client"] += qdisc.get("drops", 0)
-        return drops
+                    counters = queues["to_hub" if device == "rh" else "to_client"]
+                    for key in counters:
+                        counters[key] += qdisc.get(key, 0)
+        return queues
+
+    def rate_drops(self):
+        """Packets the rate limit dropped so far, each way: drops at the
+        bottleneck mean a sender had more in flight than its queue holds,
+        and TCP then spends round trips recovering instead of sending."""
+        return {direction: counters["drops"] for direction, counters in self.rate_queues().items()}
 
     def clear_rate(self):
         for device in self._router_interfaces():

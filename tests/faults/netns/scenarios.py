@@ -8,6 +8,11 @@ in the lab of eitlab.py, one scenario per run.
   scenarios.py --list            the scenario names
   scenarios.py --bench [NAME...] every scenario (or the NAMEs) with the
                                  production defaults; prints a markdown table
+  scenarios.py --trace NAME      one scenario with the production defaults,
+                                 then what happened every half second: the
+                                 probe's delivery-rate window, rate, ack RTT
+                                 and queueing delay, and each way's tbf rate,
+                                 queue and drops (the slow-link diagnosis)
 
 Needs $EIT_HUB and $EIT_PROBE (meson sets them; bench/faults too).
 
@@ -30,6 +35,7 @@ and bench/faults the real one. The grace scenario runs with a 2 s session
 grace and a 300 ms back-off cap in both, to tell a grace counted from the drop from one counted from
 the end of the close handshake."""
 
+import contextlib
 import datetime
 import json
 import os
@@ -37,6 +43,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -721,7 +728,9 @@ SCENARIOS = [
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 
-def run_scenario(scenario, production):
+def run_scenario(scenario, production, observe=None):
+    """observe: a context manager factory, given the lab once it is up, that
+    is entered while the scenario runs (trace () watches the lab with it)."""
     result = Result(scenario)
     lab = eitlab.Lab(clients=1)
     if scenario.name == "hub-kill-20s" and not production:
@@ -731,7 +740,8 @@ def run_scenario(scenario, production):
         result.scenario = scenario
     try:
         lab.up(scenario.rate)
-        scenario.run(lab, result)
+        with observe(lab) if observe else contextlib.nullcontext():
+            scenario.run(lab, result)
     finally:
         result.hub_log = lab.hub_log() if lab.workdir is not None else ""
         lab.down()
@@ -786,6 +796,61 @@ def bench(names):
             "pass" if not result.failures else "FAIL: " + "; ".join(result.failures)), flush=True)
 
 
+def trace(name):
+    """Runs one scenario with the production defaults and prints, a line per
+    probe metrics line (half a second), what the client saw and what the
+    router's rate limits did: echoes a second, the delivery-rate window
+    (PROTOCOL.md 6.4: window, rate, ack RTT, the queueing delay "qd" the hub
+    reported), bytes in flight, and each way's tbf rate and queue."""
+    polls = []
+
+    @contextlib.contextmanager
+    def observe(lab):
+        stop = threading.Event()
+
+        def poll():
+            while not stop.wait(0.25):
+                polls.append((time.monotonic(), lab.rate_queues()))
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    result = run_scenario(BY_NAME[name], production=True, observe=observe)
+    print(describe(result))
+    if not result.probes:
+        return 1 if result.failures else 0
+    probe = result.probes[0]
+    print("\n|   t s | echoes/s | window B | rate B/s | ack RTT ms | qd ms | in flight B | "
+          "to hub B/s, queue B, drops | to client B/s, queue B, drops |")
+    print("|" + " ---: |" * 9)
+    previous = None
+    for m in probe.of("metrics"):
+        at = probe.at(m)
+        flow = m.get("flow") or {}
+        near = [p for p in polls if p[0] <= at]
+        ways = []
+        for direction in ("to_hub", "to_client"):
+            if len(near) >= 2:
+                (t0, q0), (t1, q1) = near[max(0, len(near) - 3)], near[-1]
+                rate = (q1[direction]["bytes"] - q0[direction]["bytes"]) / (t1 - t0)
+                ways.append("%.0f, %d, %d" % (rate, q1[direction]["backlog"], q1[direction]["drops"]))
+            else:
+                ways.append("–")
+        echoes = (m["echoed"] - previous["echoed"]) / (m["time_s"] - previous["time_s"]) \
+            if previous else 0
+        previous = m
+        print("| %5.1f | %.0f | %s | %s | %s | %s | %s | %s | %s |" % (
+            m["time_s"], echoes, flow.get("adapted_window_bytes", "–"),
+            fmt(flow.get("delivery_rate_bytes_per_s"), 0), fmt_ms(flow.get("ack_rtt_ms")),
+            fmt_ms(flow.get("queue_delay_ms")), flow.get("in_flight_bytes", "–"), ways[0], ways[1]))
+    return 1 if result.failures else 0
+
+
 def main(argv):
     # meson's timeout and bench's ^C end a run through the labs' clean-up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -809,6 +874,12 @@ def main(argv):
             print("skipped: %s" % error, file=sys.stderr)
             return SKIP
         return 0
+    if len(argv) == 2 and argv[0] == "--trace" and argv[1] in BY_NAME:
+        try:
+            return trace(argv[1])
+        except eitlab.Skip as error:
+            print("skipped: %s" % error, file=sys.stderr)
+            return SKIP
     if len(argv) != 1 or argv[0] not in BY_NAME:
         print(__doc__, file=sys.stderr)
         return 2
