@@ -465,7 +465,7 @@ drain_cb (gpointer user_data)
 {
   Hub *hub = user_data;
 
-  if (eit_hub_server_get_n_open_connections (hub->server) > 0 &&
+  if (eit_hub_server_get_n_connections (hub->server) > 0 &&
       g_get_monotonic_time () < hub->drain_deadline)
     return G_SOURCE_CONTINUE;
 

@@ -568,13 +568,6 @@ guint
 eit_hub_server_get_n_connections (EitHubServer *self)
 {
   g_return_val_if_fail (EIT_IS_HUB_SERVER (self), 0);
-  return self->transports->len;
-}
-
-guint
-eit_hub_server_get_n_open_connections (EitHubServer *self)
-{
-  g_return_val_if_fail (EIT_IS_HUB_SERVER (self), 0);
   return eit_hub_listener_get_n_connections (self->listener);
 }
 

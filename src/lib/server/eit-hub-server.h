@@ -44,10 +44,9 @@ void          eit_hub_server_abort_all    (EitHubServer *self);
 
 /* Live sessions (element type EitHubSession), owned by the server. */
 GPtrArray    *eit_hub_server_get_sessions (EitHubServer *self);
-guint         eit_hub_server_get_n_connections (EitHubServer *self);
 /* Connections open in any stage: being accepted or upgraded, refused and
  * closing, or upgraded. A shutdown is over when none is left. */
-guint         eit_hub_server_get_n_open_connections (EitHubServer *self);
+guint         eit_hub_server_get_n_connections (EitHubServer *self);
 
 /* Properties:
  *   tls-certificate (GTlsCertificate, construct-only)
