@@ -217,6 +217,30 @@ count_log_lines (EitTestHub *hub,
   return n;
 }
 
+/* A peer's close reason goes into the hub's log: a line break in it must
+ * not start a line of its own that looks like the hub's. */
+static void
+test_close_reason_stays_one_line (void)
+{
+  g_autoptr(EitTestHub) hub = eit_test_hub_new (TRUE);
+  Raw *raw = raw_new (hub, NULL);
+  g_autoptr(JsonObject) welcome = raw_hello (raw, "one-line", 1, NULL, NULL);
+
+  g_assert_nonnull (welcome);
+  eit_transport_close (raw->transport, EIT_CLOSE_NORMAL, "bye\n2026-01-01T00:00:00.000 forged\r\x7f");
+  g_assert_true (eit_test_transport_wait_closed (raw->transport, 2000));
+  g_assert_true (eit_test_wait_until (count_log_lines (hub, "forged") == 1, 2000));
+  for (guint i = 0; i < hub->log->len; i++)
+    {
+      const char *line = g_ptr_array_index (hub->log, i);
+
+      for (const char *p = line; *p != '\0'; p++)
+        g_assert_false (g_ascii_iscntrl (*p));
+    }
+  g_assert_cmpuint (count_log_lines (hub, "closed 1000 bye 2026-01-01T00:00:00.000 forged"), ==, 1);
+  raw_free (raw);
+}
+
 static void
 test_instance_in_use (void)
 {
@@ -638,6 +662,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/session/round-trip", test_round_trip);
   g_test_add_func ("/session/reload-accepted-welcome-generation", test_reload_accepted);
+  g_test_add_func ("/session/close-reason-stays-one-line", test_close_reason_stays_one_line);
   g_test_add_func ("/session/instance-in-use-4006", test_instance_in_use);
   g_test_add_func ("/session/takeover-4004-at-once", test_takeover_at_once);
   g_test_add_func ("/session/takeover-storm-4007", test_takeover_storm);

@@ -106,6 +106,10 @@ hub_logv (gpointer    owner,
 
   if (line == NULL)
     return;
+  /* Lines carry a peer's words (a close reason): one line stays one line. */
+  for (char *p = line; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      *p = ' ';
   g_debug ("%s", line);
   g_signal_emit (self, signals[SIGNAL_LOG], 0, line);
 }
