@@ -136,7 +136,7 @@ update_cards (EitBackoffPage      *self,
   }
   take_card (self, CARD_QUEUE, eit_format_count (f->queue_depth),
              g_strdup (f->queue_depth > 0 && f->waiting_for_credit
-                       ? _("messages waiting: out of credit")
+                       ? _("messages waiting for credit")
                        : _("messages accepted, not yet sent")));
   /* ms of waiting per second of time: a share of the time, in percent. */
   take_card (self, CARD_CREDIT_WAIT, eit_format_duration (f->credit_wait_time),
