@@ -41,8 +41,15 @@ G_BEGIN_DECLS
 #define EIT_FLOW_WINDOW_MIN_INTERVAL_US 1000
 /* Before the first sample (like TCP's initial window and gRPC's 64 KiB). */
 #define EIT_FLOW_WINDOW_INITIAL_BYTES  16384
-/* Below this the acks, not the link, would set the pace. */
-#define EIT_FLOW_WINDOW_FLOOR_BYTES    4096
+/* A data frame may always carry this many bytes of bodies, whatever the
+ * rate: smaller frames spend too much of a slow link on headers. */
+#define EIT_FLOW_FRAME_FLOOR_BYTES     4096
+/* Two such frames: the next one leaves while the one before it still
+ * crosses the link. With one, a frame that takes longer to cross than the
+ * target (330 ms at 100 kbit/s) waited for the acknowledgement of the one
+ * before it, and the link idled while each acknowledgement came back: 73 %
+ * of a 100 kbit/s link whose rate limit allows no burst. */
+#define EIT_FLOW_WINDOW_FLOOR_BYTES    (2 * EIT_FLOW_FRAME_FLOOR_BYTES)
 /* Where the peer's window is the limit (a fast path), ours keeps growing by
  * its round-trip factor: this keeps it finite, far above any peer's. */
 #define EIT_FLOW_WINDOW_CEILING_BYTES  (G_GUINT64_CONSTANT (1) << 32)

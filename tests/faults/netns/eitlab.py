@@ -221,12 +221,17 @@ class Lab:
         return ["rh"] + ["rc%d" % i for i in range(1, self.client_count() + 1)]
 
     def set_rate(self, rate):
-        """tbf on the router's egress both ways. The queue holds 400 ms at
-        that rate; what does not fit is dropped, as on a real bottleneck."""
+        """tbf on the router's egress both ways. The bucket holds one
+        packet: a link sends no faster after an idle moment. A bucket of
+        4 kB made up for such moments and hid a sender that left a
+        100 kbit/s link idle a quarter of the time. The queue holds 600 ms
+        at that rate and one packet (9.1 kB at 100 kbit/s: two frames of
+        4 kB, the least window of PROTOCOL.md 6.4); what does not fit is
+        dropped, as on a real bottleneck."""
         check_rate(rate)
         for device in self._router_interfaces():
             sh(["tc", "-n", self.router_ns, "qdisc", "replace", "dev", device, "root", "tbf",
-                "rate", rate, "burst", "32kbit", "latency", "400ms"])
+                "rate", rate, "burst", "1600", "latency", "600ms"])
         self.rate = rate
 
     def rate_queues(self):
