@@ -664,13 +664,16 @@ export class EitHubConnection {
     this.mode = 'full';
     this.modeReason = 'hub selected eithub.v1';
 
+    /* A cycle ends here, also when the hub's 4004 on the old connection
+     * came first (the two connections race): that one is gone already. */
     const old = this._active;
+    const cycled = old !== null || this.state === 'cycling';
     this._pending = null;
     this._active = link;
-    if (old !== null) {
+    if (cycled)
       this.stats.cycles++;
+    if (old !== null)
       this._retire (old, Close.NORMAL, 'cycle');
-    }
     this._connected ({ resumed: w.resumed });
     this._queueFlush ();
   }
