@@ -57,6 +57,15 @@ struct _Fixture {
   GPtrArray     *links;
   GArray        *bodies;
   GPtrArray     *peer_received;
+
+  /* A resume closes the link before it (4004) and lets that close reach
+   * the connection before the welcome does, as two sockets may. */
+  gboolean       supersede_first;
+  gboolean       refuse_after_supersede;  /* then the new link fails, once */
+  Link          *superseded;
+  Link          *welcome_link;
+  char          *welcome;
+  guint64        welcome_recv, welcome_ack, welcome_window_messages, welcome_window_bytes;
 };
 
 static void
@@ -71,6 +80,39 @@ peer_new_session (Fixture *f)
   eit_test_collect_texts (f->flow, "message", f->peer_received);
   g_free (f->session);
   f->session = g_strdup_printf ("s-%u", ++f->sessions);
+}
+
+static void
+send_welcome (Fixture *f)
+{
+  Link *link = g_steal_pointer (&f->welcome_link);
+  g_autofree char *welcome = g_steal_pointer (&f->welcome);
+
+  g_assert_true (eit_transport_send (link->transport, welcome, strlen (welcome)));
+  eit_flow_detach (f->flow);
+  eit_flow_attach (f->flow, link->transport, f->welcome_recv, f->welcome_ack,
+                   (guint) f->welcome_window_messages, f->welcome_window_bytes);
+  link->welcomed = TRUE;
+}
+
+/* The welcome waits until the superseded link's close handshake is over. */
+static gboolean
+send_welcome_cb (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  if (!f->superseded->closed)
+    return G_SOURCE_CONTINUE;
+  if (f->refuse_after_supersede)
+    {
+      f->refuse_after_supersede = FALSE;
+      g_clear_pointer (&f->welcome, g_free);
+      eit_transport_close (g_steal_pointer (&f->welcome_link)->transport, EIT_CLOSE_INTERNAL_ERROR,
+                           "the test's peer fails the new link");
+      return G_SOURCE_REMOVE;
+    }
+  send_welcome (f);
+  return G_SOURCE_REMOVE;
 }
 
 /* Answers hello as PROTOCOL.md 4.2 says, resuming the session it names
@@ -115,10 +157,26 @@ peer_welcome (Link       *link,
                              eit_flow_get_recv_seq (f->flow), eit_flow_get_consumed_seq (f->flow),
                              EIT_DEFAULT_WINDOW_MESSAGES, EIT_DEFAULT_WINDOW_BYTES,
                              EIT_DEFAULT_MAX_MESSAGE_SIZE);
-  g_assert_true (eit_transport_send (link->transport, welcome, strlen (welcome)));
-  eit_flow_detach (f->flow);
-  eit_flow_attach (f->flow, link->transport, recv, ack, (guint) window_messages, window_bytes);
-  link->welcomed = TRUE;
+  f->welcome_link = link;
+  f->welcome = g_steal_pointer (&welcome);
+  f->welcome_recv = recv;
+  f->welcome_ack = ack;
+  f->welcome_window_messages = window_messages;
+  f->welcome_window_bytes = window_bytes;
+  f->superseded = NULL;
+  if (resumed && f->supersede_first && f->links->len >= 2)
+    {
+      Link *before = g_ptr_array_index (f->links, f->links->len - 2);
+
+      if (!before->closed)
+        {
+          f->superseded = before;
+          eit_transport_close (before->transport, EIT_CLOSE_SUPERSEDED, "superseded");
+          g_timeout_add (1, send_welcome_cb, f);
+          return;
+        }
+    }
+  send_welcome (f);
 }
 
 static void
@@ -646,6 +704,106 @@ test_connection_cycle (void)
   fixture_finish (&f);
 }
 
+/* The hub closes the old connection (4004 superseded) before the new
+ * one's welcome arrives: the two connections race, and either may come
+ * first. The cycle completes all the same: no detour through connecting,
+ * counted once, every message delivered once, in order. */
+static void
+test_connection_cycle_superseded_first (void)
+{
+  static const EitConnectionState expected[] = {
+    EIT_CONNECTION_STATE_CONNECTING, EIT_CONNECTION_STATE_CONNECTED,
+    EIT_CONNECTION_STATE_CYCLING, EIT_CONNECTION_STATE_CONNECTED,
+  };
+  Fixture f;
+  Link *old;
+
+  fixture_init (&f, NULL, 0);
+  f.supersede_first = TRUE;
+  eit_connection_connect (f.connection);
+  g_assert_true (eit_test_wait_until (eit_connection_is_connected (f.connection), WAIT_MS));
+  old = current_link (&f);
+  for (guint n = 1; n <= 200; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
+
+      if (n == 100)
+        eit_connection_cycle_now (f.connection);
+      g_assert_true (eit_connection_send (f.connection, text));
+      if (n % 10 == 0)
+        eit_test_iterate ();
+    }
+  g_assert_true (eit_test_wait_until (f.peer_received->len == 200 && old->closed &&
+                                      state_of (&f) == EIT_CONNECTION_STATE_CONNECTED, WAIT_MS));
+  g_assert_cmpuint (f.links->len, ==, 2);
+  g_assert_cmpuint (eit_transport_get_close_code (old->transport), ==, EIT_CLOSE_SUPERSEDED);
+  for (guint n = 1; n <= 200; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
+
+      g_assert_cmpstr (g_ptr_array_index (f.peer_received, n - 1), ==, text);
+    }
+  g_assert_cmpuint (uint_property (&f, "cycles"), ==, 1);
+  g_assert_cmpuint (uint_property (&f, "reconnects"), ==, 0);
+  g_assert_cmpuint (f.sessions, ==, 1);
+  assert_states (&f, expected, G_N_ELEMENTS (expected));
+
+  eit_connection_disconnect (f.connection);
+  fixture_finish (&f);
+}
+
+/* The same race, and then the new connection fails too: nothing is left,
+ * so the connection backs off and resumes the session on a third one. */
+static void
+test_connection_cycle_superseded_then_failed (void)
+{
+  static const EitConnectionState expected[] = {
+    EIT_CONNECTION_STATE_CONNECTING, EIT_CONNECTION_STATE_CONNECTED,
+    EIT_CONNECTION_STATE_CYCLING, EIT_CONNECTION_STATE_BACKING_OFF,
+    EIT_CONNECTION_STATE_CONNECTING, EIT_CONNECTION_STATE_CONNECTED,
+  };
+  Fixture f;
+  gint64 since;
+
+  fixture_init (&f, NULL, 0);
+  f.supersede_first = TRUE;
+  f.refuse_after_supersede = TRUE;
+  eit_connection_connect (f.connection);
+  g_assert_true (eit_test_wait_until (eit_connection_is_connected (f.connection), WAIT_MS));
+  for (guint n = 1; n <= 100; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
+
+      g_assert_true (eit_connection_send (f.connection, text));
+    }
+  eit_connection_cycle_now (f.connection);
+  g_assert_true (eit_test_wait_until (state_of (&f) == EIT_CONNECTION_STATE_BACKING_OFF, WAIT_MS));
+  g_object_get (f.connection, "connected-since", &since, NULL);
+  g_assert_cmpint (since, ==, 0);
+  g_assert_true (eit_test_wait_until (state_of (&f) == EIT_CONNECTION_STATE_CONNECTED, WAIT_MS));
+  for (guint n = 101; n <= 200; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
+
+      g_assert_true (eit_connection_send (f.connection, text));
+    }
+  g_assert_true (eit_test_wait_until (f.peer_received->len == 200, WAIT_MS));
+  for (guint n = 1; n <= 200; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
+
+      g_assert_cmpstr (g_ptr_array_index (f.peer_received, n - 1), ==, text);
+    }
+  g_assert_cmpuint (f.links->len, ==, 3);
+  g_assert_cmpuint (uint_property (&f, "cycles"), ==, 0);
+  g_assert_cmpuint (uint_property (&f, "reconnects"), ==, 1);
+  g_assert_cmpuint (f.sessions, ==, 1);
+  assert_states (&f, expected, G_N_ELEMENTS (expected));
+
+  eit_connection_disconnect (f.connection);
+  fixture_finish (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -663,6 +821,9 @@ main (int   argc,
   g_test_add_func ("/connection/connect-timeout", test_connection_connect_timeout);
   g_test_add_func ("/connection/inactivity", test_connection_inactivity);
   g_test_add_func ("/connection/cycle", test_connection_cycle);
+  g_test_add_func ("/connection/cycle-superseded-first", test_connection_cycle_superseded_first);
+  g_test_add_func ("/connection/cycle-superseded-then-failed",
+                   test_connection_cycle_superseded_then_failed);
 
   return g_test_run ();
 }

@@ -85,6 +85,9 @@ struct _EitConnection
 
   /* The least delay a hub asked for (4429 retry after), in ms. */
   guint               retry_at_least;
+  /* The hub closed the old connection of a cycle (4004) before the new
+   * one's welcome came: the cycle completes on the welcome all the same. */
+  gboolean            cycle_took_over;
 
   /* metrics */
   guint               reconnects;
@@ -244,6 +247,7 @@ disconnect_transport_handlers (EitConnection *self,
 static void
 cancel_pending (EitConnection *self)
 {
+  self->cycle_took_over = FALSE;
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   if (self->connect_cancellable != NULL)
     {
@@ -421,8 +425,9 @@ static void
 promote_pending (EitConnection *self)
 {
   EitTransport *old = g_steal_pointer (&self->active);
-  gboolean cycled = old != NULL;
+  gboolean cycled = old != NULL || self->cycle_took_over;
 
+  self->cycle_took_over = FALSE;
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   self->active = g_steal_pointer (&self->pending);
@@ -438,6 +443,9 @@ promote_pending (EitConnection *self)
        * that still arrive on it are deduplicated by the flow. */
       g_ptr_array_add (self->retired, old);
       eit_transport_close (old, EIT_CLOSE_NORMAL, "cycle");
+    }
+  if (cycled)
+    {
       self->cycles++;
       notify (self, PROP_CYCLES);
     }
@@ -487,6 +495,13 @@ pending_failed (EitConnection *self,
       set_state (self, EIT_CONNECTION_STATE_CONNECTED, error ? error->message : "cycle failed");
       schedule_cycle (self, eit_backoff_next (&self->backoff, self->rand) + 1);
       return;
+    }
+  /* No connection left (a cycle's old one may have gone first, 4004). */
+  g_clear_handle_id (&self->stable_id, g_source_remove);
+  if (self->connected_since != 0)
+    {
+      self->connected_since = 0;
+      notify (self, PROP_CONNECTED_SINCE);
     }
 
   if (eit_error_is_permanent (error))
@@ -859,6 +874,19 @@ on_transport_closed (EitTransport *transport,
 
       g_clear_object (&self->pending);
       pending_failed (self, error);
+    }
+  else if (transport == self->active && self->pending != NULL &&
+           eit_transport_get_close_code (transport) == EIT_CLOSE_SUPERSEDED &&
+           !eit_transport_get_closed_locally (transport))
+    {
+      /* Our own cycle took over: the hub's 4004 on the old connection came
+       * before the welcome on the new one (two sockets race). That is no
+       * loss: the flow waits for the new connection, and sends go on. */
+      g_clear_object (&self->active);
+      if (self->flow != NULL)
+        eit_flow_detach (self->flow);
+      g_clear_handle_id (&self->inactivity_id, g_source_remove);
+      self->cycle_took_over = TRUE;
     }
   else if (transport == self->active)
     {
