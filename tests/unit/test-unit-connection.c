@@ -657,11 +657,48 @@ test_connection_inactivity (void)
   fixture_finish (&f);
 }
 
-/* Make-before-break: the new link resumes the session before the old one
- * closes with 1000 cycle, and messages sent across the switch arrive once
- * each, in order. */
+/* Sends {"n":first} .. {"n":last}, each accepted, letting the main loop
+ * run every 10; a cycle starts before cycle_at (0: none). */
 static void
-test_connection_cycle (void)
+send_numbered (Fixture *f,
+               guint    first,
+               guint    last,
+               guint    cycle_at)
+{
+  for (guint n = first; n <= last; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
+
+      if (n == cycle_at)
+        eit_connection_cycle_now (f->connection);
+      g_assert_true (eit_connection_send (f->connection, text));
+      if (n % 10 == 0)
+        eit_test_iterate ();
+    }
+}
+
+/* The peer got {"n":1} .. {"n":count}, once each, in order. */
+static void
+assert_peer_got_numbered (Fixture *f,
+                          guint    count)
+{
+  g_assert_cmpuint (f->peer_received->len, ==, count);
+  for (guint n = 1; n <= count; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
+
+      g_assert_cmpstr (g_ptr_array_index (f->peer_received, n - 1), ==, text);
+    }
+}
+
+/* Make-before-break: the new link resumes the session, the old one closes,
+ * and messages sent across the switch arrive once each, in order. The old
+ * one closes with 1000 cycle, or, with superseded_first, the hub's 4004
+ * reaches the connection before the new link's welcome (two sockets race,
+ * either may come first): the cycle completes all the same, with no detour
+ * through connecting, counted once. */
+static void
+run_cycle (gboolean superseded_first)
 {
   static const EitConnectionState expected[] = {
     EIT_CONNECTION_STATE_CONNECTING, EIT_CONNECTION_STATE_CONNECTED,
@@ -671,30 +708,23 @@ test_connection_cycle (void)
   Link *old;
 
   fixture_init (&f, NULL, 0);
+  f.supersede_first = superseded_first;
   eit_connection_connect (f.connection);
   g_assert_true (eit_test_wait_until (eit_connection_is_connected (f.connection), WAIT_MS));
   old = current_link (&f);
-  for (guint n = 1; n <= 200; n++)
-    {
-      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
-
-      if (n == 100)
-        eit_connection_cycle_now (f.connection);
-      g_assert_true (eit_connection_send (f.connection, text));
-      if (n % 10 == 0)
-        eit_test_iterate ();
-    }
-  g_assert_true (eit_test_wait_until (f.peer_received->len == 200 && old->closed, WAIT_MS));
+  send_numbered (&f, 1, 200, 100);
+  g_assert_true (eit_test_wait_until (f.peer_received->len == 200 && old->closed &&
+                                      state_of (&f) == EIT_CONNECTION_STATE_CONNECTED, WAIT_MS));
   g_assert_cmpint (state_of (&f), ==, EIT_CONNECTION_STATE_CONNECTED);
   g_assert_cmpuint (f.links->len, ==, 2);
-  g_assert_cmpuint (eit_transport_get_close_code (old->transport), ==, EIT_CLOSE_NORMAL);
-  g_assert_cmpstr (eit_transport_get_close_reason (old->transport), ==, "cycle");
-  for (guint n = 1; n <= 200; n++)
+  if (superseded_first)
+    g_assert_cmpuint (eit_transport_get_close_code (old->transport), ==, EIT_CLOSE_SUPERSEDED);
+  else
     {
-      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
-
-      g_assert_cmpstr (g_ptr_array_index (f.peer_received, n - 1), ==, text);
+      g_assert_cmpuint (eit_transport_get_close_code (old->transport), ==, EIT_CLOSE_NORMAL);
+      g_assert_cmpstr (eit_transport_get_close_reason (old->transport), ==, "cycle");
     }
+  assert_peer_got_numbered (&f, 200);
   g_assert_cmpuint (uint_property (&f, "cycles"), ==, 1);
   g_assert_cmpuint (uint_property (&f, "reconnects"), ==, 0);
   g_assert_cmpuint (f.sessions, ==, 1);
@@ -704,52 +734,16 @@ test_connection_cycle (void)
   fixture_finish (&f);
 }
 
-/* The hub closes the old connection (4004 superseded) before the new
- * one's welcome arrives: the two connections race, and either may come
- * first. The cycle completes all the same: no detour through connecting,
- * counted once, every message delivered once, in order. */
+static void
+test_connection_cycle (void)
+{
+  run_cycle (FALSE);
+}
+
 static void
 test_connection_cycle_superseded_first (void)
 {
-  static const EitConnectionState expected[] = {
-    EIT_CONNECTION_STATE_CONNECTING, EIT_CONNECTION_STATE_CONNECTED,
-    EIT_CONNECTION_STATE_CYCLING, EIT_CONNECTION_STATE_CONNECTED,
-  };
-  Fixture f;
-  Link *old;
-
-  fixture_init (&f, NULL, 0);
-  f.supersede_first = TRUE;
-  eit_connection_connect (f.connection);
-  g_assert_true (eit_test_wait_until (eit_connection_is_connected (f.connection), WAIT_MS));
-  old = current_link (&f);
-  for (guint n = 1; n <= 200; n++)
-    {
-      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
-
-      if (n == 100)
-        eit_connection_cycle_now (f.connection);
-      g_assert_true (eit_connection_send (f.connection, text));
-      if (n % 10 == 0)
-        eit_test_iterate ();
-    }
-  g_assert_true (eit_test_wait_until (f.peer_received->len == 200 && old->closed &&
-                                      state_of (&f) == EIT_CONNECTION_STATE_CONNECTED, WAIT_MS));
-  g_assert_cmpuint (f.links->len, ==, 2);
-  g_assert_cmpuint (eit_transport_get_close_code (old->transport), ==, EIT_CLOSE_SUPERSEDED);
-  for (guint n = 1; n <= 200; n++)
-    {
-      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
-
-      g_assert_cmpstr (g_ptr_array_index (f.peer_received, n - 1), ==, text);
-    }
-  g_assert_cmpuint (uint_property (&f, "cycles"), ==, 1);
-  g_assert_cmpuint (uint_property (&f, "reconnects"), ==, 0);
-  g_assert_cmpuint (f.sessions, ==, 1);
-  assert_states (&f, expected, G_N_ELEMENTS (expected));
-
-  eit_connection_disconnect (f.connection);
-  fixture_finish (&f);
+  run_cycle (TRUE);
 }
 
 /* The same race, and then the new connection fails too: nothing is left,
@@ -770,30 +764,15 @@ test_connection_cycle_superseded_then_failed (void)
   f.refuse_after_supersede = TRUE;
   eit_connection_connect (f.connection);
   g_assert_true (eit_test_wait_until (eit_connection_is_connected (f.connection), WAIT_MS));
-  for (guint n = 1; n <= 100; n++)
-    {
-      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
-
-      g_assert_true (eit_connection_send (f.connection, text));
-    }
+  send_numbered (&f, 1, 100, 0);
   eit_connection_cycle_now (f.connection);
   g_assert_true (eit_test_wait_until (state_of (&f) == EIT_CONNECTION_STATE_BACKING_OFF, WAIT_MS));
   g_object_get (f.connection, "connected-since", &since, NULL);
   g_assert_cmpint (since, ==, 0);
   g_assert_true (eit_test_wait_until (state_of (&f) == EIT_CONNECTION_STATE_CONNECTED, WAIT_MS));
-  for (guint n = 101; n <= 200; n++)
-    {
-      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
-
-      g_assert_true (eit_connection_send (f.connection, text));
-    }
+  send_numbered (&f, 101, 200, 0);
   g_assert_true (eit_test_wait_until (f.peer_received->len == 200, WAIT_MS));
-  for (guint n = 1; n <= 200; n++)
-    {
-      g_autofree char *text = g_strdup_printf ("{\"n\":%u}", n);
-
-      g_assert_cmpstr (g_ptr_array_index (f.peer_received, n - 1), ==, text);
-    }
+  assert_peer_got_numbered (&f, 200);
   g_assert_cmpuint (f.links->len, ==, 3);
   g_assert_cmpuint (uint_property (&f, "cycles"), ==, 0);
   g_assert_cmpuint (uint_property (&f, "reconnects"), ==, 1);
