@@ -171,7 +171,7 @@ eit_flow_window_acked (EitFlowWindow *self,
 {
   EitFlowWindowFrame frame;
   gint64 interval;
-  double sample, half, queue_ms, rtt_ms;
+  double sample, half, queue_ms, rtt_ms, path = -1;
   gboolean sampled;
   guint64 window;
 
@@ -184,8 +184,7 @@ eit_flow_window_acked (EitFlowWindow *self,
   self->ack_rtt = self->ack_rtt < 0 ? rtt_ms : self->ack_rtt + (rtt_ms - self->ack_rtt) / 8.0;
   if (queue_delay_ms >= 0)
     {
-      double path = MAX (rtt_ms - (double) queue_delay_ms, 0);
-
+      path = MAX (rtt_ms - (double) queue_delay_ms, 0);
       self->queue_delay = (double) queue_delay_ms;
       self->path_rtt = self->path_rtt < 0 ? path : self->path_rtt + (path - self->path_rtt) / 8.0;
     }
@@ -204,16 +203,14 @@ eit_flow_window_acked (EitFlowWindow *self,
     }
 
   half = self->target_ms / 2.0;
-  if (queue_delay_ms >= 0 && rtt_ms > 0)
+  if (path >= 0 && rtt_ms > 0)
     {
       /* Per round trip the window changes by (path + target / 2) / ack RTT,
        * which is 1 where our queue holds target / 2; spread over the acks
        * of a round trip by the share of the window each frees, at most
        * doubling or halving. The path is capped at the target: a peer slow
        * to consume makes acks late, not the path. */
-      double path = MIN (MAX (rtt_ms - (double) queue_delay_ms, 0), self->target_ms);
-      double factor = CLAMP ((path + half) / rtt_ms, 0.5, 2.0);
-
+      double factor = CLAMP ((MIN (path, self->target_ms) + half) / rtt_ms, 0.5, 2.0);
       double limit = EIT_FLOW_WINDOW_CEILING_BYTES;
 
       /* Where the peer's window, not ours, is the limit, the factor stays
