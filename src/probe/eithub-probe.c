@@ -100,6 +100,7 @@ typedef struct {
   guint64   sent;
   guint64   received;
   guint64   echoed;       /* distinct sequence numbers echoed */
+  gint64    last_echo;    /* monotonic µs of the latest one, 0 before */
   guint64   duplicated;
   guint64   reordered;
   guint64   highest_echo;
@@ -312,7 +313,8 @@ echo_track_sent (Probe *self)
 
 static void
 echo_record (Probe   *self,
-             guint64  seq)
+             guint64  seq,
+             gint64   now)
 {
   guint8 bit;
 
@@ -327,6 +329,7 @@ echo_record (Probe   *self,
     }
   self->echo_seen[seq / 8] |= bit;
   self->echoed++;
+  self->last_echo = now;
   if (seq < self->highest_echo)
     self->reordered++;
   else
@@ -337,6 +340,11 @@ static void
 put_sequence_counts (Probe   *self,
                      GString *out)
 {
+  /* Echoes come a frame at a time: the count over the time between two
+   * frames' arrivals, not between two metrics lines, is a rate without the
+   * up to a frame's error at each end. */
+  if (self->last_echo != 0)
+    put_double (out, "last_echo_s", (self->last_echo - self->start) / (double) G_USEC_PER_SEC);
   put_uint (out, "echoed", self->echoed);
   put_uint (out, "lost", echo_lost (self));
   put_uint (out, "duplicated", self->duplicated);
@@ -958,7 +966,7 @@ record_echo (Probe      *self,
     return;
 
   rtt_add (self, now - (gint64) t);
-  echo_record (self, seq);
+  echo_record (self, seq, now);
 }
 
 static void

@@ -202,6 +202,10 @@ test_echo_closed_loop (void)
   g_assert_cmpint (json_object_get_int_member (summary, "duplicated"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (summary, "reordered"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (summary, "unanswered"), ==, 0);
+  /* When the last echo came, for a rate between two frames' arrivals. */
+  g_assert_cmpfloat (json_object_get_double_member (summary, "last_echo_s"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (summary, "last_echo_s"), <=,
+                     json_object_get_double_member (summary, "time_s"));
   g_assert_cmpfloat (json_object_get_double_member (summary, "rtt_p50_ms"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (summary, "rtt_p99_ms"), >=,
                      json_object_get_double_member (summary, "rtt_p50_ms"));
