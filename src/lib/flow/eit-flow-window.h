@@ -39,8 +39,6 @@ G_BEGIN_DECLS
 #define EIT_FLOW_WINDOW_PROBE_PERIOD   4
 /* Samples over a shorter interval are noise. */
 #define EIT_FLOW_WINDOW_MIN_INTERVAL_US 1000
-/* Before the first sample (like TCP's initial window and gRPC's 64 KiB). */
-#define EIT_FLOW_WINDOW_INITIAL_BYTES  16384
 /* A data frame may always carry this many bytes of bodies, whatever the
  * rate: smaller frames spend too much of a slow link on headers. */
 #define EIT_FLOW_FRAME_FLOOR_BYTES     4096
@@ -50,6 +48,13 @@ G_BEGIN_DECLS
  * before it, and the link idled while each acknowledgement came back: 73 %
  * of a 100 kbit/s link whose rate limit allows no burst. */
 #define EIT_FLOW_WINDOW_FLOOR_BYTES    (2 * EIT_FLOW_FRAME_FLOOR_BYTES)
+/* Before the first sample nothing says the path takes more than the floor.
+ * A window of 16 KiB (TCP's initial window) burst into a 100 kbit/s link's
+ * 600 ms queue and lost 10 packets; when TCP's recovery then handed the
+ * echoing hub 11 kB at once, its echo lost a packet the other way, and such
+ * runs fell to 88-90 % of the link. A fast path doubles the window every
+ * round trip. */
+#define EIT_FLOW_WINDOW_INITIAL_BYTES  EIT_FLOW_WINDOW_FLOOR_BYTES
 /* Where the peer's window is the limit (a fast path), ours keeps growing by
  * its round-trip factor: this keeps it finite, far above any peer's. */
 #define EIT_FLOW_WINDOW_CEILING_BYTES  (G_GUINT64_CONSTANT (1) << 32)

@@ -276,15 +276,14 @@ has_credit (EitFlow *self,
 
 /* Body bytes one data frame may carry: what the path delivers in
  * EIT_FLOW_FRAME_TIME_MS, at most EIT_FLOW_MAX_FRAME_BODIES_BYTES (a frame
- * is never cut: one body always fits), and at least the frame floor: at
- * 100 kbit/s, frames of one 1 kB body each spent 13 % of the link on frame,
- * TLS record and TCP/IP headers. */
+ * is never cut: one body always fits), and at least the frame floor (all
+ * of it before the first rate sample): at 100 kbit/s, frames of one 1 kB
+ * body each spent 13 % of the link on frame, TLS record and TCP/IP headers. */
 static guint64
 frame_bound (EitFlow *self)
 {
   double rate = self->rate_window.rate;
-  guint64 bound = rate > 0 ? (guint64) (rate * EIT_FLOW_FRAME_TIME_MS / 1000.0)
-                           : self->rate_window.window / 4;
+  guint64 bound = (guint64) (rate * EIT_FLOW_FRAME_TIME_MS / 1000.0);
 
   return CLAMP (bound, EIT_FLOW_FRAME_FLOOR_BYTES, EIT_FLOW_MAX_FRAME_BODIES_BYTES);
 }
