@@ -502,7 +502,12 @@ def slow_link(closed_loop):
         if not closed_loop:
             # A closed loop's rate is its window over its round trip: it is
             # measured, and bound only by the target for a sender
-            # that offers more than the link takes.
+            # that offers more than the link takes. At 100 kbit/s the margin
+            # is the kernel's: per frame it receives, the hub's TCP sends one
+            # pure ACK (91.1-91.4 % of the link for bodies) or, in about a
+            # third of the runs, two on average: its delayed-ACK timer's,
+            # 40-90 ms after a packet, and one as the hub reads the frame's
+            # last packet (90.2-90.4 %). Each level holds from run to run.
             result.check(achieved >= 0.9 * rate_bits(rate),
                          "throughput %.0f bit/s, under 90 %% of %s" % (achieved, rate))
         result.check(result.numbers["timeouts"] == 0, "%d timeouts" % result.numbers["timeouts"])
