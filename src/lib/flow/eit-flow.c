@@ -276,9 +276,10 @@ has_credit (EitFlow *self,
 
 /* Body bytes one data frame may carry: what the path delivers in
  * EIT_FLOW_FRAME_TIME_MS, at most EIT_FLOW_MAX_FRAME_BODIES_BYTES (a frame
- * is never cut: one body always fits), and at least the frame floor (all
- * of it before the first rate sample): at 100 kbit/s, frames of one 1 kB
- * body each spent 13 % of the link on frame, TLS record and TCP/IP headers. */
+ * is never cut: one body always fits), and at least the frame floor, the
+ * floor alone before the first rate sample: at 100 kbit/s, frames of one
+ * 1 kB body each spent 13 % of the link on frame, TLS record and TCP/IP
+ * headers. */
 static guint64
 frame_bound (EitFlow *self)
 {

@@ -22,9 +22,9 @@
 #define TICK_MS          50
 #define PROGRAMME_MS     30000
 /* In messages; 64 of the demo's ~85-byte readings stay under the client's
- * initial 8 KiB delivery-rate window (its sends are too sparse to measure a
- * rate), so the slow-consumer phase shows the message credit running dry,
- * not the byte credit. */
+ * initial 8 KiB delivery-rate window (its sends leave most of the window
+ * unused, which gives no rate sample to grow it), so the slow-consumer
+ * phase shows the message credit running dry, not the byte credit. */
 #define DEMO_WINDOW      64
 
 typedef struct {
