@@ -209,6 +209,16 @@ set_last_error (EitConnection *self,
   notify (self, PROP_LAST_ERROR_MESSAGE);
 }
 
+/* Nothing is connected any more. */
+static void
+clear_connected_since (EitConnection *self)
+{
+  if (self->connected_since == 0)
+    return;
+  self->connected_since = 0;
+  notify (self, PROP_CONNECTED_SINCE);
+}
+
 static void
 set_mode (EitConnection   *self,
           EitProtocolMode  mode,
@@ -498,11 +508,7 @@ pending_failed (EitConnection *self,
     }
   /* No connection left (a cycle's old one may have gone first, 4004). */
   g_clear_handle_id (&self->stable_id, g_source_remove);
-  if (self->connected_since != 0)
-    {
-      self->connected_since = 0;
-      notify (self, PROP_CONNECTED_SINCE);
-    }
+  clear_connected_since (self);
 
   if (eit_error_is_permanent (error))
     {
@@ -532,11 +538,7 @@ lose_active (EitConnection *self,
   g_clear_handle_id (&self->inactivity_id, g_source_remove);
   g_clear_handle_id (&self->cycle_id, g_source_remove);
   g_clear_handle_id (&self->stable_id, g_source_remove);
-  if (self->connected_since != 0)
-    {
-      self->connected_since = 0;
-      notify (self, PROP_CONNECTED_SINCE);
-    }
+  clear_connected_since (self);
   set_last_error (self, error);
 
   if (self->pending != NULL)
@@ -1038,11 +1040,7 @@ eit_connection_disconnect (EitConnection *self)
       self->next_retry_time = 0;
       notify (self, PROP_NEXT_RETRY_TIME);
     }
-  if (self->connected_since != 0)
-    {
-      self->connected_since = 0;
-      notify (self, PROP_CONNECTED_SINCE);
-    }
+  clear_connected_since (self);
   set_state (self, EIT_CONNECTION_STATE_DISCONNECTED, "disconnected by the application");
 }
 
